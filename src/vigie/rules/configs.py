@@ -1,0 +1,66 @@
+"""Configuration models of the built-in rule kinds, one per kind, joined by their `kind`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from vigie.rules.base import RuleConfig
+
+__all__ = ["AnalyticConfig", "LoiteringConfig", "TripwireConfig", "ZoneIntrusionConfig"]
+
+
+class ZoneIntrusionConfig(RuleConfig):
+    """A watched object enters, or is present in, a forbidden or sensitive zone."""
+
+    kind: Literal["zone_intrusion"] = "zone_intrusion"
+    zone: str = Field(description="Name of the camera zone that is forbidden.")
+    min_dwell_s: float = Field(1.0, ge=0, le=3600, description="Seconds the object must stay "
+                               "inside before the alert (filters box flicker at the border).")
+    exit_grace_s: float = Field(2.0, ge=0, le=3600, description="Seconds an object may vanish "
+                                "or step out without ending the incident (inertia).")
+
+    @property
+    def target(self) -> str | None:  # noqa: D102
+        return self.zone
+
+
+class TripwireConfig(RuleConfig):
+    """A watched object crosses a directed virtual line; crossings are counted per direction."""
+
+    kind: Literal["tripwire"] = "tripwire"
+    line: str = Field(description="Name of the camera line.")
+    alert_direction: Literal["in", "out", "both", "none"] = Field(
+        "none", description="Which crossings raise an alert; all are counted. 'in' is a "
+                            "crossing from the right of start->end to its left.")
+    margin: float = Field(0.01, ge=0, le=0.2, description="Hysteresis: distance (fraction of "
+                          "the frame diagonal) the anchor must reach on each side of the line "
+                          "for a crossing to count.")
+    min_track_age_s: float = Field(0.4, ge=0, le=60, description="A track younger than this "
+                                   "never counts (a new id after an ID switch starts uncounted).")
+
+    @property
+    def target(self) -> str | None:  # noqa: D102
+        return self.line
+
+
+class LoiteringConfig(RuleConfig):
+    """A watched object stays in a zone for at least a given time."""
+
+    kind: Literal["loitering"] = "loitering"
+    zone: str = Field(description="Name of the camera zone.")
+    dwell_s: float = Field(60.0, gt=0, le=86400, description="Seconds in the zone before the "
+                           "alert.")
+    exit_grace_s: float = Field(3.0, ge=0, le=3600, description="Seconds an object may vanish "
+                                "or step out without resetting its dwell.")
+
+    @property
+    def target(self) -> str | None:  # noqa: D102
+        return self.zone
+
+
+AnalyticConfig = Annotated[
+    ZoneIntrusionConfig | TripwireConfig | LoiteringConfig,
+    Field(discriminator="kind"),
+]
