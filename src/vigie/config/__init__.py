@@ -1,21 +1,13 @@
-"""Site configuration: validated models and the YAML loader."""
+"""Site configuration: validated models (`vigie.config.site`) and the YAML loader.
 
-from vigie.config.base import VigieModel
-from vigie.config.loader import load_config, parse_config
-from vigie.config.site import (
-    AlertsConfig,
-    CalibrationConfig,
-    CameraConfig,
-    DetectorConfig,
-    LineConfig,
-    MotionConfig,
-    SiteConfig,
-    SiteInfo,
-    SourceConfig,
-    StorageConfig,
-    TrackerConfig,
-    ZoneConfig,
-)
+Names are imported lazily: rule plug-ins import `vigie.config.base` while `vigie.config.site`
+imports the rules' configuration models.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __all__ = [
     "AlertsConfig",
@@ -34,3 +26,11 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
+
+_HOME = {"VigieModel": "base", "load_config": "loader", "parse_config": "loader"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'vigie.config' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"vigie.config.{_HOME.get(name, 'site')}"), name)

@@ -50,9 +50,12 @@ def points_in_polygon(points: npt.ArrayLike, polygon: Sequence[Point]) -> npt.ND
 def side_of_line(points: npt.ArrayLike, start: Point, end: Point) -> npt.NDArray[np.float64]:
     """(N,) signed distance of each point to the infinite line start->end.
 
-    Positive is the left side when walking from start to end in image coordinates
-    (y pointing down), that is the side a clockwise turn of the direction vector faces.
-    The unit is the unit of the coordinates.
+    Positive is the right-hand side when walking from start to end as seen on screen
+    (image coordinates, y pointing down). The unit is the unit of the coordinates.
+
+    Example:
+        >>> side_of_line([(0.5, 1.0)], (0, 0), (1, 0)).tolist()  # below a left-to-right line
+        [1.0]
     """
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     d = np.subtract(end, start, dtype=np.float64)
@@ -86,6 +89,9 @@ class Homography:
         """Fit from >= 4 image points and their ground coordinates in metres."""
         if len(image) != len(ground) or len(image) < 4:
             raise ValueError("calibration needs at least 4 image points and as many ground points")
+        for pts in (image, ground):
+            if shapely.MultiPoint(list(pts)).convex_hull.area <= 1e-9:
+                raise ValueError("calibration points are degenerate (all in a line?)")
         matrix, _ = cv2.findHomography(np.asarray(image, np.float64),
                                        np.asarray(ground, np.float64), 0)
         if matrix is None or not np.isfinite(matrix).all():

@@ -1,0 +1,164 @@
+"""ObjectTracker: ByteTrack (roboflow `trackers`) plus per-track history, velocity and ground speed."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+import numpy as np
+import supervision as sv
+from trackers import ByteTrackTracker
+
+from vigie.config.site import TrackerConfig
+from vigie.core.types import Detections, Track
+from vigie.geometry import Homography
+
+__all__ = ["ObjectTracker"]
+
+_VELOCITY_WINDOW_S = 1.0
+
+
+@dataclass
+class _TrackState:
+    first_seen: float
+    last_seen: float = 0.0
+    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    confidence: float = 0.0
+    votes: Counter[str] = field(default_factory=Counter)
+    samples: deque[tuple[float, float, float]] = field(default_factory=deque)
+    ground: deque[tuple[float, float, float]] = field(default_factory=deque)
+
+
+class ObjectTracker:
+    """Tracks detections over time on one camera; reasons in seconds, not frames.
+
+    Args:
+        config: ByteTrack settings.
+        fps: Nominal analysis rate (ByteTrack scales its buffers with it).
+        homography: Image (normalised) to ground (metres) mapping, if the camera is calibrated.
+
+    Example:
+        >>> t = ObjectTracker(TrackerConfig(min_hits=1), fps=5)
+        >>> d = Detections.from_arrays([[10, 10, 30, 60]], [0.9], [0])
+        >>> _ = t.update(d, ts=0.0, frame_size=(100, 100))  # a new track gets its id next frame
+        >>> _, tracks = t.update(d, ts=0.2, frame_size=(100, 100))
+        >>> tracks[0].label, tracks[0].anchor
+        ('person', (0.2, 0.6))
+    """
+
+    def __init__(self, config: TrackerConfig, fps: float,
+                 homography: Homography | None = None) -> None:
+        self._config = config
+        self._fps = fps
+        self._homography = homography
+        self._bytetrack = self._new_bytetrack()
+        self._states: dict[int, _TrackState] = {}
+        self._last_tracks: tuple[Track, ...] = ()
+
+    def _new_bytetrack(self) -> ByteTrackTracker:
+        c = self._config
+        return ByteTrackTracker(
+            lost_track_buffer=max(1, round(c.lost_track_buffer_s * 30)),
+            frame_rate=self._fps,
+            track_activation_threshold=c.activation_threshold,
+            minimum_consecutive_frames=c.min_hits,
+            minimum_iou_threshold=c.min_iou,
+            high_conf_det_threshold=c.high_threshold,
+        )
+
+    def reset(self) -> None:
+        """Forget every track (the source restarted)."""
+        self._bytetrack = self._new_bytetrack()
+        self._states.clear()
+        self._last_tracks = ()
+
+    def update(self, detections: Detections, ts: float,
+               frame_size: tuple[int, int]) -> tuple[Detections, tuple[Track, ...]]:
+        """Associate this frame's detections with tracks.
+
+        Args:
+            detections: Boxes of the frame.
+            ts: Stream time of the frame (s), strictly increasing.
+            frame_size: (width, height) in pixels.
+
+        Returns:
+            The confirmed detections with ``tracker_id`` set, and their tracks.
+        """
+        tracked = self._bytetrack.update(_to_supervision(detections), timestamp=ts)
+        keep = tracked.tracker_id >= 0 if len(tracked) else np.zeros(0, bool)
+        tracked = tracked[keep]
+        out = Detections(
+            xyxy=tracked.xyxy, confidence=_confidences(tracked), labels=detections.labels,
+            class_id=tracked.class_id if tracked.class_id is not None else np.zeros(len(tracked)),
+            tracker_id=tracked.tracker_id,
+        )
+        tracks = tuple(self._observe(out[i], ts, frame_size) for i in range(len(out)))
+        self._forget_expired(ts)
+        self._last_tracks = tracks
+        return out, tracks
+
+    def coast(self) -> tuple[Track, ...]:
+        """Tracks of the last detector run, unchanged: used on frames the detector skipped."""
+        return self._last_tracks
+
+    def _observe(self, det: Detections, ts: float, frame_size: tuple[int, int]) -> Track:
+        tid = int(det.tracker_id[0])  # type: ignore[index]
+        state = self._states.setdefault(tid, _TrackState(first_seen=ts))
+        x1, y1, x2, y2 = (float(v) for v in det.xyxy[0])
+        w, h = frame_size
+        anchor = ((x1 + x2) / 2 / w, y2 / h)
+        state.last_seen, state.box, state.confidence = ts, (x1, y1, x2, y2), float(det.confidence[0])
+        state.votes[str(det.class_names[0])] += 1
+        _push(state.samples, (ts, *anchor), ts - self._config.history_s)
+        ground = speed = None
+        if self._homography is not None:
+            gx, gy = (float(v) for v in self._homography.to_ground([anchor])[0])
+            ground = (gx, gy)
+            _push(state.ground, (ts, gx, gy), ts - self._config.history_s)
+            speed = float(np.hypot(*_velocity(state.ground, ts)))
+        return Track(
+            track_id=tid, label=state.votes.most_common(1)[0][0], box=state.box,
+            confidence=state.confidence, anchor=anchor, first_seen=state.first_seen,
+            last_seen=ts, history=tuple(state.samples), velocity=_velocity(state.samples, ts),
+            ground=ground, speed_mps=speed,
+        )
+
+    def _forget_expired(self, ts: float) -> None:
+        horizon = ts - max(self._config.lost_track_buffer_s, 0.5) * 2
+        for tid in [t for t, s in self._states.items() if s.last_seen < horizon]:
+            del self._states[tid]
+
+
+def _push(samples: deque[tuple[float, float, float]], sample: tuple[float, float, float],
+          oldest: float) -> None:
+    samples.append(sample)
+    while samples and samples[0][0] < oldest:
+        samples.popleft()
+
+
+def _velocity(samples: deque[tuple[float, float, float]], ts: float) -> tuple[float, float]:
+    """Least-squares velocity (units per second) over the last second of samples."""
+    recent = [s for s in samples if s[0] >= ts - _VELOCITY_WINDOW_S]
+    if len(recent) < 2:
+        return (0.0, 0.0)
+    arr = np.asarray(recent, dtype=np.float64)
+    t = arr[:, 0] - arr[:, 0].mean()
+    denom = float((t * t).sum())
+    if denom <= 0:
+        return (0.0, 0.0)
+    vx = float((t * (arr[:, 1] - arr[:, 1].mean())).sum() / denom)
+    vy = float((t * (arr[:, 2] - arr[:, 2].mean())).sum() / denom)
+    return (vx, vy)
+
+
+def _to_supervision(det: Detections) -> sv.Detections:
+    if not len(det):
+        return sv.Detections.empty()
+    return sv.Detections(xyxy=det.xyxy.astype(np.float32), confidence=det.confidence,
+                         class_id=det.class_id.astype(int))
+
+
+def _confidences(det: sv.Detections) -> np.ndarray:
+    if det.confidence is None:
+        return np.ones(len(det), np.float32)
+    return np.asarray(det.confidence, np.float32)
