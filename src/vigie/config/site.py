@@ -206,6 +206,11 @@ class MotionConfig(VigieModel):
                             "fraction of the frame area.")
     recheck_s: float = Field(2.0, gt=0, le=600, description="Seconds between detector runs on a "
                              "still scene, so stationary objects stay confirmed.")
+    tracked_interval_s: float = Field(0.4, ge=0, le=10, description="When all motion lies on "
+                                      "already tracked objects, seconds between detector runs; "
+                                      "motion anywhere else runs the detector at once.")
+    width: int = Field(320, ge=64, le=1920, description="Width in pixels at which motion is "
+                       "computed.")
 
 
 class TrackerConfig(VigieModel):

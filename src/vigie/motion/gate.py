@@ -1,0 +1,68 @@
+"""When to run the detector: on unexplained motion at once, on tracked motion at a slower pace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from vigie.config.site import MotionConfig
+from vigie.core.types import Track
+
+__all__ = ["DetectionScheduler", "MotionGate"]
+
+Boxes = npt.NDArray[np.float32]
+
+
+class MotionGate(Protocol):
+    """Finds moving regions in a camera's frames."""
+
+    def detect(self, image: npt.NDArray[np.uint8]) -> Boxes:
+        """(M, 4) pixel boxes of moving regions."""
+
+    def reset(self) -> None:
+        """Forget the learnt background."""
+
+
+class DetectionScheduler:
+    """Decides, frame by frame, whether the detector must run (Frigate's motion gating).
+
+    - motion gating off: every frame;
+    - nothing detected for ``recheck_s``: run, so still objects stay confirmed;
+    - motion outside every tracked box (something new): run now;
+    - motion only on tracked objects: run every ``tracked_interval_s``;
+    - no motion: hold the tracks as they are.
+    """
+
+    def __init__(self, config: MotionConfig) -> None:
+        self._config = config
+        self._last_run: float | None = None
+
+    def should_detect(self, ts: float, motion: Boxes, tracks: Sequence[Track]) -> bool:
+        """Whether to run the detector on the frame at stream time ``ts``."""
+        c = self._config
+        since = np.inf if self._last_run is None else ts - self._last_run
+        run = (not c.enabled or since >= c.recheck_s
+               or (len(motion) > 0 and (since >= c.tracked_interval_s
+                                        or not _explained(motion, tracks))))
+        if run:
+            self._last_run = ts
+        return bool(run)
+
+    def reset(self) -> None:
+        """Run the detector on the next frame."""
+        self._last_run = None
+
+
+def _explained(motion: Boxes, tracks: Sequence[Track], grow: float = 0.25) -> bool:
+    """Whether each moving region's centre lies in some tracked box grown by ``grow``."""
+    if not tracks:
+        return False
+    boxes = np.asarray([t.box for t in tracks], np.float32)
+    pad = (boxes[:, 2:] - boxes[:, :2]) * grow
+    lo, hi = boxes[:, :2] - pad, boxes[:, 2:] + pad
+    centres = (motion[:, :2] + motion[:, 2:]) / 2
+    inside = ((centres[:, None, :] >= lo[None]) & (centres[:, None, :] <= hi[None])).all(axis=2)
+    return bool(inside.any(axis=1).all())
