@@ -13,7 +13,6 @@ from vigie.models import MANIFESTS
 from vigie.models.check import load_asset
 from vigie.models.fetch import fetch_models
 
-
 SHARED = Path(os.environ.get("VIGIE_SHARED_DIR", Path(__file__).resolve().parents[2].parent
                             / "shared"))
 

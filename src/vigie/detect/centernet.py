@@ -11,6 +11,7 @@ from vigie.core import COCO_CLASSES, Detections
 from vigie.detect.base import DEFAULT_OPTIONS, DetectorOptions, ImageArray
 from vigie.detect.onnx import OnnxDetector, Tensor
 from vigie.detect.postprocess import BoxTransform, letterbox, to_detections
+from vigie.errors import ModelError
 
 __all__ = ["CenterNetDetector"]
 
@@ -40,9 +41,12 @@ class CenterNetDetector(OnnxDetector):
         shape = self.session.get_inputs()[0].shape
         if isinstance(shape[1], int) and isinstance(shape[2], int):
             self.input_size = (shape[2], shape[1])
-        names = [o.name for o in self.session.get_outputs()]
-        self._det_index = next((i for i, o in enumerate(self.session.get_outputs())
-                                if o.shape[-1] == 6), len(names) - 1)
+        found = [i for i, o in enumerate(self.session.get_outputs())
+                 if len(o.shape) == 3 and o.shape[-1] == 6]
+        if not found:
+            raise ModelError(f"{model_path} has no (1, K, 6) detections output; it is not the "
+                             "CenterNet model")
+        self._det_index = found[0]
 
     def _preprocess(self, image: ImageArray) -> tuple[Tensor, BoxTransform]:
         resized, transform = letterbox(image, self.input_size, keep_aspect=self.keep_aspect,

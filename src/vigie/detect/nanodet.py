@@ -11,6 +11,7 @@ from vigie.core import COCO_CLASSES, Detections
 from vigie.detect.base import DEFAULT_OPTIONS, DetectorOptions, ImageArray
 from vigie.detect.onnx import OnnxDetector, Tensor
 from vigie.detect.postprocess import BoxTransform, letterbox, softmax, to_detections
+from vigie.errors import ModelError
 
 __all__ = ["NanoDetDetector"]
 
@@ -50,6 +51,12 @@ class NanoDetDetector(OnnxDetector):
         if isinstance(shape[2], int) and isinstance(shape[3], int):
             self.input_size = (shape[3], shape[2])
         self._points = {s: _grid(self.input_size, s) for s in STRIDES}
+        shapes = {tuple(o.shape[1:]) for o in self.session.get_outputs()}
+        wanted = {(len(p), n) for p in self._points.values()
+                  for n in (len(COCO_CLASSES), 4 * REG_BINS)}
+        if not wanted <= shapes:
+            raise ModelError(f"{model_path} does not have NanoDet's outputs (per stride a "
+                             f"(1, N, 80) score map and a (1, N, 44) box map); it has {shapes}")
 
     def _preprocess(self, image: ImageArray) -> tuple[Tensor, BoxTransform]:
         resized, transform = letterbox(image, self.input_size, keep_aspect=self.keep_aspect,

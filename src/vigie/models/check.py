@@ -91,7 +91,8 @@ def run_check(manifest: ModelManifest, path: Path) -> CheckResult:
     except ModelError:
         raise
     except Exception as exc:  # a file that loads but does not run as the manifest says
-        raise ModelError(f"{path} loads but fails on its check image: {exc}") from exc
+        raise ModelError(f"{path} loads but fails on its check image: "
+                         f"{type(exc).__name__}: {exc}") from exc
     count = int((scores >= spec.min_score).sum())
     best = float(scores.max()) if len(scores) else 0.0
     passed = count >= spec.min_count

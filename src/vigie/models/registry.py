@@ -141,7 +141,11 @@ def install_model(name: str, source: Path, models_dir: Path | None = None) -> Ch
     partial = folder / f".{manifest.file}.partial"
     shutil.copyfile(source, partial)
     try:
-        result = run_check(manifest, partial)
+        try:
+            result = run_check(manifest, partial)
+        except ModelError as exc:
+            raise ModelError(f"{source} is not a sound {name} model: "
+                             f"{str(exc).replace(str(partial), source.name)}") from exc
         if not result.passed:
             raise ModelError(f"{source} is not a sound {name} model: {result.summary}")
         os.replace(partial, folder / manifest.file)
