@@ -155,12 +155,16 @@ class AuditRepository:
             chain is intact.
         """
         expected_id, prev_hash = 1, GENESIS_HASH
+        query = select(AuditLog).order_by(AuditLog.id).limit(batch)
         with self._db.read() as session:
-            rows = session.scalars(select(AuditLog).order_by(AuditLog.id).execution_options(
-                yield_per=batch))
-            for row in rows:
-                if (row.id != expected_id or row.prev_hash != prev_hash
-                        or row.hash != _row_hash(row)):
-                    return row.id
-                expected_id, prev_hash = row.id + 1, row.hash
-        return None
+            while True:
+                after = query if expected_id == 1 else query.where(AuditLog.id >= expected_id)
+                rows = session.scalars(after).all()
+                for row in rows:
+                    if (row.id != expected_id or row.prev_hash != prev_hash
+                            or row.hash != _row_hash(row)):
+                        return row.id
+                    expected_id, prev_hash = row.id + 1, row.hash
+                if len(rows) < batch:
+                    return None
+                session.expunge_all()

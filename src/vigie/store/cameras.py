@@ -66,8 +66,10 @@ class CameraRepository:
 
     def upsert_from_config(self, cameras: Iterable[CameraLike],
                            actor: str = "system") -> builtins.list[CameraRecord]:
-        """Add new cameras, update names and ``enabled``; cameras gone from the configuration
-        stay (their alerts refer to them) but become disabled. ``analysis_stopped`` is kept.
+        """Add new cameras and update names and ``enabled`` from the configuration.
+
+        Cameras gone from the configuration stay (their alerts refer to them) but become
+        disabled. ``analysis_stopped`` is kept: the operator's switch survives restarts.
 
         Returns:
             Every camera in the database, by id.

@@ -35,7 +35,7 @@ class Spool:
         >>> import tempfile
         >>> spool = Spool(Path(tempfile.mkdtemp()))
         >>> spool.append({"type": "x"})
-        >>> [list(spool.entries(seg)) for seg in spool.seal()]
+        >>> [list(spool.entries(seg)) for seg in spool.segments(seal=True)]
         [[(1, {'type': 'x'})]]
     """
 
@@ -70,13 +70,19 @@ class Spool:
         """Whether any segment waits for replay."""
         return any(self.folder.glob("*.jsonl"))
 
-    def seal(self) -> list[Path]:
-        """Close the open segment and list every segment to replay, oldest first."""
+    def segments(self, *, seal: bool) -> list[Path]:
+        """Segments to replay, oldest first.
+
+        Args:
+            seal: Close the open segment and list it too; otherwise it is left out and keeps
+                taking appends (so a failed replay attempt does not multiply files).
+        """
         with self._lock:
-            if self._current is not None:
+            if seal and self._current is not None:
                 self._current.close()
                 self._current = None
-            return sorted(self.folder.glob("*.jsonl"))
+            open_path = Path(self._current.name) if self._current is not None else None
+            return sorted(p for p in self.folder.glob("*.jsonl") if p != open_path)
 
     def entries(self, segment: Path) -> Iterator[tuple[int, JsonDict]]:
         """``(line number, entry)`` not yet replayed; a torn line (crash) is set aside."""
@@ -120,4 +126,4 @@ class Spool:
 
     def close(self) -> None:
         """Close the open segment, if any."""
-        self.seal()
+        self.segments(seal=True)

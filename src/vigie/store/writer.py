@@ -276,14 +276,20 @@ class AlertWriter:
         if not force and self._down_since is not None and \
                 time.monotonic() - self._down_since < self._probe_interval_s:
             return False
-        for segment in self.spool.seal():
-            for line_number, entry in self.spool.entries(segment):
-                if not self._replay_entry(entry):
+        for seal in (False, True):  # older segments first, then the one still appended to
+            for segment in self.spool.segments(seal=seal):
+                if not self._replay_segment(segment):
                     self._down_since = time.monotonic()
                     return False
-                self.spool.mark_done(segment, line_number)
-            self.spool.remove(segment)
         self._down_since = None
+        return True
+
+    def _replay_segment(self, segment: Path) -> bool:
+        for line_number, entry in self.spool.entries(segment):
+            if not self._replay_entry(entry):
+                return False
+            self.spool.mark_done(segment, line_number)
+        self.spool.remove(segment)
         return True
 
     def _replay_entry(self, entry: dict[str, object]) -> bool:
