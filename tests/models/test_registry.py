@@ -121,3 +121,18 @@ def test_changed_file_is_checked_again(seeded_dir: Path, tmp_path: Path) -> None
     assert not {s.manifest.name: s for s in model_statuses(folder)}["centerface"].verified
     with pytest.raises(ModelError, match="corrupt"):
         resolve_model("centerface", folder)
+
+
+def test_read_only_folder_still_resolves(shared_models: Path) -> None:
+    if not (shared_models / "centerface.onnx").is_file():
+        pytest.skip("centerface not in shared models")
+    assert resolve_model("centerface", shared_models) == shared_models / "centerface.onnx"
+
+
+def test_unknown_model_on_the_command_line_exits_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from vigie.models.cli import app
+
+    result = CliRunner().invoke(app, ["verify", "--models-dir", str(tmp_path), "--only", "x"])
+    assert result.exit_code == 2

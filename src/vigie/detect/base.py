@@ -66,18 +66,19 @@ class DetectorOptions:
 
     @classmethod
     def from_config(cls, cfg: DetectorConfig) -> DetectorOptions:
-        """Options from the site's detector configuration."""
+        """Options from the site's detector configuration (an empty ``classes`` keeps all)."""
         providers = tuple(cfg.providers) if cfg.providers is not None else None
-        return cls(confidence=cfg.confidence, nms_iou=cfg.nms_iou, classes=tuple(cfg.classes),
+        return cls(confidence=cfg.confidence, nms_iou=cfg.nms_iou,
+                   classes=tuple(cfg.classes) or None,
                    runtime=RuntimeOptions(threads=cfg.threads, providers=providers))
 
 
 def check_image(image: ImageArray) -> ImageArray:
-    """Return ``image`` if it is an (H, W, 3) uint8 array, else raise ValueError."""
+    """``image`` as a C-contiguous (H, W, 3) uint8 array; ValueError for anything else."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 BGR image, got {image.shape} "
                          f"{image.dtype}")
-    return image
+    return np.ascontiguousarray(image)
 
 
 #: Options used when none are given: threshold 0.35, NMS IoU 0.5, every class, 2 threads.

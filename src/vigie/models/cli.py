@@ -19,7 +19,7 @@ __all__ = ["app"]
 
 app = typer.Typer(name="models", help="Fetch, list and verify Vigie's pretrained models.",
                   no_args_is_help=True, add_completion=False)
-console = Console(stderr=True)
+console = Console(stderr=True, log_path=False)
 
 ModelsDir = Annotated[Path | None, typer.Option(
     "--models-dir", help="Models folder [default: $VIGIE_MODELS_DIR or ~/.cache/vigie/models].")]
@@ -30,6 +30,15 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (prog
 
 def _print_json(value: object) -> None:
     typer.echo(json.dumps(value, indent=2))
+
+
+def _selected(only: list[str] | None) -> list[str]:
+    """The models to act on; exit 2 with the registered names on an unknown one."""
+    try:
+        return select_models(only)
+    except ModelError as exc:
+        console.print(f"[red]{exc}")
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -44,11 +53,7 @@ def fetch(
 ) -> None:
     """Install models; each is checked on its bundled image before it is kept."""
     folder = default_models_dir(models_dir)
-    try:
-        select_models(only)
-    except ModelError as exc:
-        console.print(f"[red]{exc}")
-        raise typer.Exit(2) from None
+    _selected(only)
     with console.status("fetching models") as status:
         def say(line: str) -> None:
             status.update(line)
@@ -92,7 +97,7 @@ def verify(models_dir: ModelsDir = None, only: Only = None, as_json: AsJson = Fa
     """Run each installed model on its check image; exit 1 if one is missing or fails."""
     rows = []
     with console.status("verifying models") as status:
-        for name in select_models(only):
+        for name in _selected(only):
             status.update(f"verifying {name}")
             try:
                 result = verify_model(name, models_dir)

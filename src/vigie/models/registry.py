@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ __all__ = [
     "resolve_model",
     "verify_model",
 ]
+
+log = logging.getLogger(__name__)
 
 ENV_VAR = "VIGIE_MODELS_DIR"
 _STAMPS = ".verified"
@@ -91,10 +95,14 @@ def _stamp_matches(models_dir: Path, name: str, path: Path) -> bool:
 
 
 def _write_stamp(models_dir: Path, name: str, path: Path, result: CheckResult) -> None:
+    """Record a passed check; a read-only folder only means the check runs again next time."""
     stamp = {"sha256": _sha256(path), "size": path.stat().st_size, "check": result.summary}
     target = _stamp_path(models_dir, name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(stamp, indent=2), encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(stamp, indent=2), encoding="utf-8")
+    except OSError as exc:
+        log.info("cannot record the check of %s in %s: %s", name, models_dir, exc)
 
 
 def model_statuses(models_dir: Path | None = None) -> list[ModelStatus]:
@@ -123,7 +131,8 @@ def verify_model(name: str, models_dir: Path | None = None) -> CheckResult:
     if result.passed:
         _write_stamp(folder, name, path, result)
     else:
-        _stamp_path(folder, name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            _stamp_path(folder, name).unlink(missing_ok=True)
     return result
 
 
