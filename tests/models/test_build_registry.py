@@ -17,6 +17,9 @@ from vigie.models import get_manifest
 from vigie.models.build import BuildContext, build_model
 from vigie.models.check import run_check
 
+SHARED_MODELS = Path(os.environ.get(
+    "VIGIE_SHARED_DIR", Path(__file__).resolve().parents[2].parent / "shared")) / "models"
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(os.environ.get("VIGIE_TEST_MODEL_BUILD") != "1",
@@ -34,12 +37,11 @@ def build_ctx(tmp_path_factory: pytest.TempPathFactory) -> BuildContext:
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("name", ["centerface", "nanodet", "centernet", "movenet-multipose",
                                   "mask_clf"])
-def test_build_matches_reference(name: str, build_ctx: BuildContext,
-                                 shared_models: Path) -> None:
+def test_build_matches_reference(name: str, build_ctx: BuildContext) -> None:
     manifest = get_manifest(name)
     built = build_model(manifest, build_ctx)
     assert run_check(manifest, built).passed
-    reference = shared_models / manifest.file
+    reference = SHARED_MODELS / manifest.file
     if not reference.is_file():
         return
     options = ort.SessionOptions()

@@ -1,4 +1,4 @@
-"""User-supplied Ultralytics YOLOv8/v11 ONNX: output (1, 4 + nc, N) = cx, cy, w, h, scores"""
+"""User-supplied Ultralytics YOLOv8/v11 ONNX: output (1, 4 + nc, N) = cx, cy, w, h, scores."""
 
 from __future__ import annotations
 

