@@ -24,6 +24,15 @@ config_app = typer.Typer(help="Check and document site configuration files.",
                          no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
+
+def _models_app() -> typer.Typer:
+    from vigie.models.cli import app as models_app
+
+    return models_app
+
+
+app.add_typer(_models_app(), name="models")
+
 ConfigPath = Annotated[Path, typer.Argument(help="Site configuration YAML file.",
                                             show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -73,6 +82,75 @@ def config_reference(
         output.write_text(text, encoding="utf-8")
     else:
         typer.echo(text)
+
+
+@app.command()
+def run(
+    path: ConfigPath,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live status table.")] = False,
+) -> None:
+    """Run every camera of a site: detect, track, apply the rules, store alerts and evidence.
+
+    Ctrl-C stops cleanly: frames in hand are finished, queued writes are committed.
+    """
+    from vigie.config import load_config
+    from vigie.runtime.console import run_site
+
+    run_site(load_config(path), duration_s=duration, live=not quiet, console=_console())
+
+
+@app.command()
+def replay(
+    path: ConfigPath,
+    camera: Annotated[str, typer.Option("--camera", "-c", help="Camera whose set-up to test.")],
+    video: Annotated[Path | None, typer.Option("--video", "-v", help="Recording to play; "
+                                               "default the camera's own file.")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Test a scene set-up on recorded footage, as fast as possible, and list the alerts.
+
+    Nothing is stored: this is the set-up phase required before a configuration goes live.
+    """
+    from vigie.config import load_config
+    from vigie.runtime.console import replay_site
+
+    report = replay_site(load_config(path), camera, video, console=_console(),
+                         progress=not json_out)
+    if json_out:
+        typer.echo(json.dumps(report.as_dict()))
+
+
+@app.command()
+def migrate(path: ConfigPath) -> None:
+    """Create or upgrade the database of a site to the current schema."""
+    from vigie.config import load_config
+    from vigie.store import migrate as migrate_db
+
+    site = load_config(path)
+    Path(site.storage.data_dir).mkdir(parents=True, exist_ok=True)
+    migrate_db(site.storage.resolved_url())
+    _console().print(f"database up to date: {site.storage.resolved_url()}")
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Option("--dir", help="Where the demo site, its footage, "
+                                         "database and evidence go.")] = Path("vigie-demo"),
+    fast: Annotated[bool, typer.Option("--fast", help="Play the footage as fast as possible "
+                                       "instead of at its own speed.")] = False,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live status table.")] = False,
+) -> None:
+    """Run the whole system on the demo site (PETS 2009 campus, SQLite, local files)."""
+    from vigie.demo import prepare_demo, summarise_demo
+    from vigie.runtime.console import run_site
+
+    console = _console()
+    site = prepare_demo(folder.resolve(), realtime=not fast)
+    console.print(f"demo site written to {folder / 'site.yaml'}; footage 80 s of PETS 2009 S2.L1")
+    run_site(site, duration_s=duration, live=not quiet, console=console)
+    summarise_demo(site, Console(highlight=False, soft_wrap=True))
 
 
 def main() -> None:

@@ -1,0 +1,150 @@
+"""SiteRunner: every camera of a site, one shared detector, one DB writer, evidence on disk."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from vigie.config.site import CameraConfig, SiteConfig
+from vigie.core.types import Event
+from vigie.detect.base import Detector
+from vigie.events.alerts import AlertPolicy
+from vigie.events.evidence import ClipRecorder, ClipResult
+from vigie.ingest import CameraReader, Health
+from vigie.runtime.alerting import AlertSink, LatencyLog
+from vigie.runtime.camera import CameraStatus, CameraWorker
+from vigie.runtime.detectors import SharedDetector
+from vigie.runtime.evidence import DiskEvidence
+from vigie.runtime.pipeline import CameraPipeline
+from vigie.store import (
+    AlertWriter,
+    AppendAudit,
+    CameraRepository,
+    ClipStatus,
+    Database,
+    HealthState,
+    RecordHealth,
+    SetClip,
+    migrate,
+    open_database,
+)
+
+__all__ = ["SiteRunner"]
+
+log = logging.getLogger(__name__)
+
+
+class SiteRunner:
+    """Runs a whole site until stopped (or until every file source has ended).
+
+    Args:
+        site: The validated site configuration.
+        detector: The detector to share; default: built from ``site.detector``.
+        detector_workers: Detector runs allowed at the same time.
+        on_alert: Called with each event that became an alert.
+
+    Example:
+        >>> runner = SiteRunner(load_config("site.yaml"))  # doctest: +SKIP
+        >>> runner.start(); runner.wait(); runner.stop()  # doctest: +SKIP
+    """
+
+    def __init__(self, site: SiteConfig, *, detector: Detector | None = None,
+                 detector_workers: int = 1,
+                 on_alert: Callable[[Event], None] | None = None) -> None:
+        self.site = site
+        self.data_dir = Path(site.storage.data_dir)
+        self._detector = detector
+        self._detector_workers = detector_workers
+        self._on_alert = on_alert
+        self.latency = LatencyLog()
+        self.workers: dict[str, CameraWorker] = {}
+        self.db: Database | None = None
+        self.writer: AlertWriter | None = None
+        self.shared_detector: SharedDetector | None = None
+        self.recorder: ClipRecorder | None = None
+        self._lock = threading.Lock()
+        self.started_at = 0.0
+
+    def start(self) -> None:
+        """Open the database, start the writer, the detector and every enabled camera."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        url = self.site.storage.resolved_url()
+        migrate(url)
+        self.db = open_database(url)
+        CameraRepository(self.db).upsert_from_config(self.site.cameras)
+        self.writer = AlertWriter(self.db, self.data_dir)
+        alerts = self.site.alerts
+        self.recorder = ClipRecorder(before_s=alerts.clip_before_s, after_s=alerts.clip_after_s,
+                                     on_done=self._clip_done)
+        if self._detector is None:
+            from vigie.detect.factory import build_detector
+
+            self._detector = build_detector(self.site.detector)
+        self.shared_detector = SharedDetector(self._detector, self._detector_workers)
+        for camera in self.site.cameras:
+            if camera.enabled:
+                self.workers[camera.id] = self._worker(camera, self.writer,
+                                                       self.shared_detector, self.recorder)
+        self._audit("analysis.start", "site", {"cameras": sorted(self.workers)})
+        self.started_at = time.monotonic()
+        for worker in self.workers.values():
+            worker.start()
+
+    def _worker(self, camera: CameraConfig, writer: AlertWriter, detector: SharedDetector,
+                recorder: ClipRecorder) -> CameraWorker:
+        reader = CameraReader.from_config(camera, on_health=self._record_health)
+        pipeline = CameraPipeline(camera, self.site, detector)
+        overrides = {a.rule_id: a.cooldown_s for a in camera.analytics if a.cooldown_s is not None}
+        policy = AlertPolicy(self.site.alerts.cooldown_s, overrides)
+        evidence = DiskEvidence(camera, self.site, recorder)
+        sink = AlertSink(policy, writer, evidence, self.latency, self._on_alert)
+        return CameraWorker(reader, pipeline, sink, evidence)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every camera has finished (files ended) or ``timeout``; True if done."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not all(w.finished for w in self.workers.values()):
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def stop(self) -> None:
+        """Stop every camera, finish the clips, write everything queued, close the database."""
+        for worker in self.workers.values():
+            worker.stop()
+        if self.recorder is not None:
+            self.recorder.close()
+        self._audit("analysis.stop", "site", {"cameras": sorted(self.workers)})
+        if self.writer is not None:
+            self.writer.close()
+        if self.db is not None:
+            self.db.close()
+
+    def status(self) -> list[CameraStatus]:
+        """Figures of every camera."""
+        return [w.status() for w in self.workers.values()]
+
+    def _clip_done(self, result: ClipResult) -> None:
+        if self.writer is None:
+            return
+        relative = result.path.relative_to(self.data_dir).as_posix() if result.ok else None
+        status = ClipStatus.READY if result.ok else ClipStatus.FAILED
+        self.writer.submit(SetClip(result.alert_uuid, relative, status))
+        if not result.ok:
+            log.warning("clip of alert %s failed: %s", result.alert_uuid, result.error)
+
+    def _record_health(self, camera_id: str, state: Health, at: datetime, reason: str) -> None:
+        if self.writer is not None:
+            self.writer.submit(RecordHealth(camera_id, HealthState(str(state)), at, reason))
+        log.info("camera %s %s: %s", camera_id, state, reason)
+
+    def _audit(self, action: str, target: str, details: dict[str, object]) -> None:
+        if self.writer is not None:
+            self.writer.submit(AppendAudit(actor="system", action=action, target=target,
+                                           at=datetime.now(UTC), details=details))
+
