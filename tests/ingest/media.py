@@ -17,6 +17,7 @@ def make_clip(path: Path, frames: int = 20, fps: int = 10, size: tuple[int, int]
     width, height = size
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codec, rate=fps)
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.gop_size = fps
         for i in range(frames):
@@ -33,6 +34,7 @@ def make_audio_only(path: Path, seconds: float = 1.0) -> Path:
     rate = 8000
     with av.open(str(path), "w") as out:
         stream = out.add_stream("pcm_s16le", rate=rate)
+        assert isinstance(stream, av.AudioStream)
         samples = np.zeros((1, int(rate * seconds)), np.int16)
         frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
         frame.sample_rate, frame.time_base = rate, Fraction(1, rate)

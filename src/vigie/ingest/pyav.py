@@ -28,6 +28,8 @@ __all__ = ["PyAVSource", "SourceOptions", "is_live_url", "redact_url"]
 
 _LIVE_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "udp", "tcp",
                            "srt", "rtp", "mms", "mmsh"})
+#: Seeks past damaged regions tried per pass over a file.
+_MAX_SKIPS = 5
 _CREDENTIALS = re.compile(r"(?<=://)[^/@]*@")
 
 
@@ -78,6 +80,8 @@ class _Pass:
     last_pts_s: float | None = None
     bad_in_row: int = 0
     last_error: str = ""
+    skips: int = 0
+    resume_after_s: float | None = None
 
 
 class PyAVSource:
@@ -209,15 +213,40 @@ class PyAVSource:
         if self._container is None or self._stream is None:
             raise SourceError(f"{self._name}: not open")
         container, stream, run = self._container, self._stream, _Pass()
-        for packet in self._packets(container, stream, run):
-            for vf in self._decode(packet, run):
-                frame = self._accept(vf, run)
-                if frame is not None:
-                    yield frame
-            if self._interrupted.is_set():
-                return
-            self._check_stall()
+        while True:
+            for packet in self._packets(container, stream, run):
+                for vf in self._decode(packet, run):
+                    frame = self._accept(vf, run)
+                    if frame is not None:
+                        yield frame
+                if self._interrupted.is_set():
+                    return
+                self._check_stall()
+            if not self._skip_damage(container, stream, run):
+                break
         self._check_end(stream, container, run)
+
+    def _skip_damage(self, container: av.container.InputContainer, stream: VideoStream,
+                     run: _Pass) -> bool:
+        """A file that ended early: seek past the damage to a later keyframe and go on.
+
+        Demuxers often stop at a damaged region; the file's index usually still leads to the
+        intact part after it. Each retry aims one second further, up to ``_MAX_SKIPS``.
+        """
+        if (self._live or self._interrupted.is_set() or run.last_pts_s is None
+                or run.skips >= _MAX_SKIPS or not _truncation(stream, container, run)
+                or not stream.time_base):
+            return False
+        run.skips += 1
+        run.resume_after_s = run.last_pts_s
+        target = run.last_pts_s + run.skips
+        try:
+            container.seek(int(target / stream.time_base), stream=stream, backward=False)
+            stream.codec_context.flush_buffers()
+        except (av.error.FFmpegError, OSError) as err:
+            run.last_error = self._describe(err)
+            return False
+        return True
 
     def _packets(self, container: av.container.InputContainer,
                  stream: VideoStream, run: _Pass) -> Iterator[av.Packet[VideoStream]]:
@@ -251,15 +280,17 @@ class PyAVSource:
 
     def _accept(self, vf: VideoFrame, run: _Pass) -> Frame | None:
         """Stamp and count a decoded frame; convert and return it when the sampler keeps it."""
-        now = time.monotonic()
+        pts_s = float(vf.pts * vf.time_base) if vf.pts is not None and vf.time_base else None
+        if pts_s is not None and run.resume_after_s is not None and pts_s <= run.resume_after_s:
+            return None  # already delivered before a seek past damage
         counters = self._counters
         counters.decoded += 1
-        counters.last_frame_at = now
+        counters.last_frame_at = time.monotonic()
         seq, self._seq = self._seq, self._seq + 1
         run.frames += 1
-        if vf.pts is not None and vf.time_base:
-            run.last_pts_s = float(vf.pts * vf.time_base)
-            run.first_pts_s = run.last_pts_s if run.first_pts_s is None else run.first_pts_s
+        if pts_s is not None:
+            run.last_pts_s = max(pts_s, run.last_pts_s or pts_s)
+            run.first_pts_s = pts_s if run.first_pts_s is None else run.first_pts_s
         ts = self._clock.stamp(vf.pts, vf.time_base)
         if not self._sampler.keep(ts):
             counters.sampled_out += 1
@@ -316,6 +347,10 @@ class PyAVSource:
             if opening:
                 return f"no answer within {self._opts.open_timeout_s:g} s (open timeout)"
             return f"stalled: no data for {self._opts.read_timeout_s:g} s (read timeout)"
+        if isinstance(err, EOFError):
+            if self._live:
+                return "the stream ended before its first frames"
+            return "truncated: the file ends before its header or index is complete"
         if isinstance(err, av.error.InvalidDataError):
             return "invalid data (corrupt, truncated, or not a video FFmpeg can read)"
         if isinstance(err, FileNotFoundError):

@@ -104,6 +104,12 @@ class CameraReader:
         return self._state
 
     @property
+    def running(self) -> bool:
+        """True while the reader thread is alive (it may outlive ``stop()`` by a read timeout)."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    @property
     def done(self) -> bool:
         """True once the reader thread has ended and every published frame was taken."""
         thread = self._thread
@@ -152,6 +158,9 @@ class CameraReader:
     def stop(self, timeout: float = 1.0) -> bool:
         """Stop the reader; idempotent, safe from any thread.
 
+        A reader still running becomes ``stopped``; one that had already finished (a file
+        ended or broken) keeps its final state and reason.
+
         Returns within ``timeout`` seconds even while the thread is blocked on a network read:
         the thread then ends on its own at the read's timeout (``stall_timeout_s``) without
         publishing anything more.
@@ -159,14 +168,15 @@ class CameraReader:
         Returns:
             True when the reader thread has ended.
         """
+        thread = self._thread
+        running = thread is None or thread.is_alive()
         self._stop.set()
         self._wake.set()
         self._source.interrupt()
         self._buffer.close()
-        thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
-        if self._state not in (ReaderState.ENDED, ReaderState.STOPPED):
+        if running and self._state is not ReaderState.STOPPED:
             self._set_state(ReaderState.STOPPED, "stopped")
         return thread is None or not thread.is_alive()
 
