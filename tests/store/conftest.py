@@ -56,17 +56,29 @@ def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A migrated, empty database with cameras ``hall`` and ``yard``: SQLite, then PG."""
-    if request.param == "sqlite":
-        url = request.getfixturevalue("sqlite_url")
-    else:
-        url = request.getfixturevalue("pg_url")
+def _open_clean(url: str) -> Database:
     database = open_database(url)
     if database.dialect == "postgresql":
         _truncate(database)
     CameraRepository(database).upsert_from_config(cameras("hall", "yard"))
+    return database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A migrated, empty database with cameras ``hall`` and ``yard``: SQLite, then PG."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    database = _open_clean(request.getfixturevalue(fixture))
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def pg_db(pg_url: str) -> Iterator[Database]:
+    """The session's PostgreSQL database, emptied, with cameras ``hall`` and ``yard``."""
+    database = _open_clean(pg_url)
     try:
         yield database
     finally:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from vigie.store import (
     AlertRepository,
@@ -216,3 +216,16 @@ def test_ctrl_c_without_close_loses_nothing(sqlite_db: Database, tmp_path: Path)
     assert "KeyboardInterrupt" in done.stderr
     with sqlite_db.read() as session:
         assert session.scalar(select(func.sum(Count.count))) == 500
+
+
+@pytest.mark.postgres
+def test_lost_postgres_connections_are_survived(pg_db: Database, tmp_path: Path) -> None:
+    """The server drops every connection (restart, failover): the next writes still land."""
+    with AlertWriter(pg_db, tmp_path, **FAST) as writer:
+        assert writer.submit(CreateAlert(new_alert(minutes=0))).result(timeout=10).committed
+        with pg_db.engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        second = writer.submit(CreateAlert(new_alert(minutes=1))).result(timeout=10)
+    assert second.committed
+    assert AlertRepository(pg_db).count() == 2

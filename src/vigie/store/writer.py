@@ -181,7 +181,7 @@ class AlertWriter:
     # -- writer thread ------------------------------------------------------------------------
 
     def _run(self) -> None:
-        self._replay(force=True)
+        self._guarded_replay(force=True)
         while True:
             try:
                 item = self._queue.get(timeout=self._probe_interval_s)
@@ -190,7 +190,7 @@ class AlertWriter:
                     self._closed.set()
                     self._queue.put(_STOP)
                 elif self._down_since is not None or self.spool.pending():
-                    self._replay()
+                    self._guarded_replay()
                 continue
             if item is _STOP:
                 if self._queue.empty():
@@ -198,7 +198,19 @@ class AlertWriter:
                 self._queue.put(_STOP)  # drain what was queued concurrently, then stop
                 continue
             assert isinstance(item, _Item)
-            self._handle(item)
+            try:
+                self._handle(item)
+            except Exception:  # a bug must not stop the writer nor lose the command
+                log.exception("DB writer error on %s", item.command.type)
+                if not item.future.done():
+                    self._spool_item(item, "writer error")
+
+    def _guarded_replay(self, *, force: bool = False) -> None:
+        try:
+            self._replay(force=force)
+        except Exception:
+            log.exception("spool replay failed; retried in %.1f s", self._probe_interval_s)
+            self._down_since = time.monotonic()
 
     def _handle(self, item: _Item) -> None:
         if isinstance(item.command, _Marker):
