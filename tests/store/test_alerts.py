@@ -86,6 +86,7 @@ def test_list_filters_and_orders_newest_first(repo: AlertRepository) -> None:
     assert [r.id for r in repo.list(AlertQuery(camera_id="hall"))] == [c.id, a.id]
     assert [r.id for r in repo.list(AlertQuery(kind="tripwire"))] == [b.id]
     assert [r.id for r in repo.list(AlertQuery(status=AlertStatus.NEW))] == [b.id, a.id]
+    assert [r.id for r in repo.list(AlertQuery(status="acknowledged"))] == [c.id]
     open_ = frozenset({AlertStatus.NEW, AlertStatus.ACKNOWLEDGED})
     assert repo.count(AlertQuery(status=open_)) == 3
     window = AlertQuery(since=T0 + timedelta(minutes=1), until=T0 + timedelta(minutes=2))

@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from vigie.store import Database, current_revision, migrate, open_database
-from vigie.store.db import normalise_url
+from vigie.store.db import downgrade, normalise_url, upgrade
 from vigie.store.models import Base
 
 
@@ -25,6 +25,13 @@ def test_migrate_is_idempotent(db: Database) -> None:
     assert head is not None
     migrate(db.url.render_as_string(hide_password=False))
     assert current_revision(db) == head
+
+
+def test_downgrade_then_upgrade_round_trips(db: Database) -> None:
+    downgrade(db, "base")
+    assert current_revision(db) is None
+    upgrade(db)
+    test_head_schema_matches_models(db)
 
 
 def test_sqlite_settings_and_parent_folder(tmp_path: Path) -> None:

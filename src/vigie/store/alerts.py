@@ -45,14 +45,14 @@ class AlertQuery:
     Attributes:
         kind: Event type id.
         camera_id: Camera.
-        status: One status or several (e.g. the open ones: new and acknowledged).
+        status: One status, or a set of them (e.g. the open ones: new and acknowledged).
         since: Raised at or after (UTC).
         until: Raised before (UTC).
     """
 
     kind: str | None = None
     camera_id: str | None = None
-    status: AlertStatus | frozenset[AlertStatus] | None = None
+    status: AlertStatus | str | frozenset[AlertStatus] | None = None
     since: datetime | None = None
     until: datetime | None = None
 
@@ -62,10 +62,10 @@ class AlertQuery:
             query = query.where(Alert.kind == self.kind)
         if self.camera_id is not None:
             query = query.where(Alert.camera_id == self.camera_id)
-        if isinstance(self.status, AlertStatus):
-            query = query.where(Alert.status == self.status)
+        if isinstance(self.status, str):
+            query = query.where(Alert.status == AlertStatus(self.status))
         elif self.status is not None:
-            query = query.where(Alert.status.in_(sorted(self.status)))
+            query = query.where(Alert.status.in_(sorted(AlertStatus(s) for s in self.status)))
         if self.since is not None:
             query = query.where(Alert.raised_at >= self.since)
         if self.until is not None:

@@ -22,7 +22,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["Database", "migrate", "normalise_url", "open_database"]
+__all__ = ["Database", "autogenerate_revision", "current_revision", "downgrade", "migrate",
+           "normalise_url", "open_database", "upgrade"]
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,26 @@ def upgrade(db: Database, revision: str = "head") -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
     log.info("database %s at revision %s", db.url, revision)
+
+
+def downgrade(db: Database, revision: str) -> None:
+    """Downgrade an open database's schema to ``revision`` (``base`` drops everything)."""
+    cfg = _alembic_config()
+    with db.engine.execution_options(**{_WRITE: True}).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def autogenerate_revision(db: Database, message: str, rev_id: str) -> None:
+    """Developers: write a new revision into the package from the models' changes.
+
+    Run it against a database at head, then review and tidy the generated file (custom
+    column types are rendered by their SQLAlchemy names; use plain ``sa`` types).
+    """
+    cfg = _alembic_config()
+    with db.engine.execution_options(**{_WRITE: True}).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
 
 
 def current_revision(db: Database) -> str | None:
