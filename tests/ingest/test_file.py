@@ -200,3 +200,12 @@ def test_damage_in_the_middle_is_skipped_then_reported(clip_dir: Path, tmp_path:
     assert len(frames) >= 100  # the damaged region is skipped, the rest decoded
     assert frames[-1].ts > 11.0  # up to the end of the 12 s clip
     assert all(b.ts > a.ts for a, b in zip(frames, frames[1:], strict=False))
+
+
+def test_reasons_never_show_stream_credentials() -> None:
+    source = PyAVSource("rtsp://admin:s3cret@127.0.0.1:1/stream", "cam",
+                        SourceOptions(open_timeout_s=2, read_timeout_s=2))
+    with pytest.raises(SourceError) as caught:
+        source.open()
+    assert "s3cret" not in str(caught.value)
+    assert "rtsp://***@127.0.0.1:1/stream" in str(caught.value)

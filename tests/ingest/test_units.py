@@ -191,3 +191,9 @@ def test_rate_meter_measures_recent_rate() -> None:
 def test_urls_are_classified_and_redacted(url: str, live: bool, shown: str) -> None:
     assert is_live_url(url) is live
     assert redact_url(url) == shown
+
+
+def test_pyav_source_satisfies_the_protocol() -> None:
+    from vigie.ingest import FrameSource, PyAVSource
+
+    assert isinstance(PyAVSource("clip.mp4", "cam"), FrameSource)

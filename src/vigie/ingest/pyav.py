@@ -356,7 +356,7 @@ class PyAVSource:
         if isinstance(err, FileNotFoundError):
             return "no such file" if not self._live else "not found on the server"
         text = getattr(err, "strerror", None) or str(err) or type(err).__name__
-        return text[0].lower() + text[1:]
+        return redact_url(text[0].lower() + text[1:])
 
 
 def _truncation(stream: VideoStream, container: av.container.InputContainer,
@@ -365,7 +365,10 @@ def _truncation(stream: VideoStream, container: av.container.InputContainer,
     declared_frames = stream.frames or 0
     if declared_frames > 0 and run.frames < declared_frames - max(2, declared_frames // 50):
         return f"decoded {run.frames} of the {declared_frames} frames its header declares"
-    duration = container.duration / 1e6 if container.duration else 0.0
+    if stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    else:  # the container's duration covers every stream, audio included
+        duration = container.duration / 1e6 if container.duration else 0.0
     if duration > 0 and run.first_pts_s is not None and run.last_pts_s is not None:
         span = run.last_pts_s - run.first_pts_s
         if span < duration - max(1.0, duration * 0.05):

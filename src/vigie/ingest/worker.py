@@ -268,8 +268,9 @@ class CameraReader:
         while self._paused and not self._stop.is_set():
             self._wake.wait()
             self._wake.clear()
-        if not self._stop.is_set() and not self._source.is_live:
-            self._set_state(ReaderState.UP, "")
+        if not self._stop.is_set() and not self._source.is_live:  # a file resumes in place
+            self._set_state(ReaderState.UP if self._health is Health.UP
+                            else ReaderState.STARTING, "")
 
     def _end(self, failure: str | None) -> None:
         """A file is finished: cleanly (end of file) or not (the failure)."""
