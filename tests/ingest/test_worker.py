@@ -114,3 +114,12 @@ def test_start_after_stop_is_refused(clip10: Path) -> None:
     reader.stop()
     with pytest.raises(RuntimeError, match="stopped"):
         reader.start()
+
+
+def test_disabled_camera_starts_paused(clip10: Path) -> None:
+    camera = CameraConfig(id="off", enabled=False, source=SourceConfig(url=str(clip10)))
+    with CameraReader.from_config(camera) as reader:
+        assert reader.get(timeout=0.3) is None
+        assert reader.state is ReaderState.PAUSED
+        reader.resume()
+        assert reader.get(timeout=2) is not None

@@ -77,7 +77,7 @@ class CameraReader:
     def from_config(cls, camera: CameraConfig, *, on_health: HealthCallback | None = None,
                     buffer_size: int = 3, start_wall: datetime | None = None,
                     ffmpeg_options: Mapping[str, str] | None = None) -> CameraReader:
-        """Build the reader of a configured camera (not started).
+        """Build the reader of a configured camera (not started; paused if not ``enabled``).
 
         Args:
             camera: The camera's configuration (URL already absolute, as the loader makes it).
@@ -91,7 +91,10 @@ class CameraReader:
                                         ffmpeg_options=ffmpeg_options)
         policy = ReconnectPolicy(src.reconnect_min_s, max(src.reconnect_min_s,
                                                           src.reconnect_max_s))
-        return cls(source, policy=policy, on_health=on_health, buffer_size=buffer_size)
+        reader = cls(source, policy=policy, on_health=on_health, buffer_size=buffer_size)
+        if not camera.enabled:
+            reader.pause()
+        return reader
 
     @property
     def camera_id(self) -> str:
@@ -240,6 +243,9 @@ class CameraReader:
             self._pump()
         except SourceError as err:
             return str(err)
+        except Exception as err:  # an unforeseen decoder error: retry rather than die
+            log.exception("camera %s: unexpected error from the source", self.camera_id)
+            return f"{self._source.name}: unexpected error: {err!r}"
         finally:
             self._source.close()
         return None
