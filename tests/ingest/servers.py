@@ -19,7 +19,7 @@ from typing import Literal
 import av
 import numpy as np
 
-__all__ = ["LiveHTTPServer", "Mode", "serving"]
+__all__ = ["LiveHTTPServer", "Mode", "free_port", "serving"]
 
 #: ``ts``: live H.264 in MPEG-TS; ``garbage``: random bytes; ``silent``: accepts and never
 #: answers; ``freeze``: sends ``freeze_after`` frames then nothing, connection kept open.
