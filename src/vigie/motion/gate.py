@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from vigie.config.site import MotionConfig
-from vigie.core.types import Track
 
 __all__ = ["DetectionScheduler", "MotionGate"]
 
@@ -31,7 +29,7 @@ class DetectionScheduler:
 
     - motion gating off: every frame;
     - nothing detected for ``recheck_s``: run, so still objects stay confirmed;
-    - motion outside every tracked box (something new): run now;
+    - motion outside every box the tracker follows (something new): run now;
     - motion only on tracked objects: run every ``tracked_interval_s``;
     - no motion: hold the tracks as they are.
     """
@@ -40,13 +38,19 @@ class DetectionScheduler:
         self._config = config
         self._last_run: float | None = None
 
-    def should_detect(self, ts: float, motion: Boxes, tracks: Sequence[Track]) -> bool:
-        """Whether to run the detector on the frame at stream time ``ts``."""
+    def should_detect(self, ts: float, motion: Boxes, known: Boxes) -> bool:
+        """Whether to run the detector on the frame at stream time ``ts``.
+
+        Args:
+            ts: Stream time of the frame (s).
+            motion: (M, 4) pixel boxes of moving regions.
+            known: (K, 4) pixel boxes of the objects the tracker already follows.
+        """
         c = self._config
         since = np.inf if self._last_run is None else ts - self._last_run
         run = (not c.enabled or since >= c.recheck_s
                or (len(motion) > 0 and (since >= c.tracked_interval_s
-                                        or not _explained(motion, tracks))))
+                                        or not _explained(motion, known))))
         if run:
             self._last_run = ts
         return bool(run)
@@ -56,11 +60,10 @@ class DetectionScheduler:
         self._last_run = None
 
 
-def _explained(motion: Boxes, tracks: Sequence[Track], grow: float = 0.25) -> bool:
-    """Whether each moving region's centre lies in some tracked box grown by ``grow``."""
-    if not tracks:
+def _explained(motion: Boxes, boxes: Boxes, grow: float = 0.25) -> bool:
+    """Whether each moving region's centre lies in some known box grown by ``grow``."""
+    if not len(boxes):
         return False
-    boxes = np.asarray([t.box for t in tracks], np.float32)
     pad = (boxes[:, 2:] - boxes[:, :2]) * grow
     lo, hi = boxes[:, :2] - pad, boxes[:, 2:] + pad
     centres = (motion[:, :2] + motion[:, 2:]) / 2

@@ -31,7 +31,9 @@ class CameraStatus:
     detector_runs: int
     alerts: int
     reason: str = ""
+    decoded: int = 0
     stages_ms: dict[str, list[float]] = field(default_factory=dict)
+    latency_ms: list[float] = field(default_factory=list)
 
 
 class CameraWorker:
@@ -55,6 +57,7 @@ class CameraWorker:
         self._thread = threading.Thread(target=self._run, name=f"vigie-cam-{self.camera_id}",
                                         daemon=True)
         self._stages: dict[str, deque[float]] = {}
+        self._latency: deque[float] = deque(maxlen=_KEEP)
         self._started = 0.0
         self.error: str | None = None
 
@@ -87,6 +90,8 @@ class CameraWorker:
                 self._evidence.push(result)
                 self._sink.handle(events, frame)
                 self._record(result.stages_ms)
+                if frame.decoded_at:
+                    self._latency.append((time.monotonic() - frame.decoded_at) * 1000)
         except Exception as exc:  # a bug in one camera must not take the site down
             self.error = f"{type(exc).__name__}: {exc}"
             log.exception("camera %s stopped by an error", self.camera_id)
@@ -103,5 +108,7 @@ class CameraWorker:
             analysed=self.pipeline.frames, fps=stats.analysed_fps, lag_s=stats.lag_s,
             dropped=stats.frames_dropped_backlog, detector_runs=self.pipeline.detector_runs,
             alerts=self._sink.alerts, reason=self.error or stats.reason,
+            decoded=stats.frames_decoded,
             stages_ms={k: list(v) for k, v in self._stages.items()},
+            latency_ms=list(self._latency),
         )

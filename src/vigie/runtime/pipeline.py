@@ -17,6 +17,8 @@ from vigie.track import ObjectTracker
 
 __all__ = ["CameraPipeline", "DetectFn", "build_rules", "camera_context"]
 
+_NO_BOXES = np.zeros((0, 4), np.float32)
+
 DetectFn = Callable[[npt.NDArray[np.uint8]], Detections]
 
 
@@ -52,7 +54,7 @@ class CameraPipeline:
     def __init__(self, camera: CameraConfig, site: SiteConfig, detect: DetectFn) -> None:
         self.camera = camera
         self._detect = detect
-        self._motion = Mog2Motion(site.motion)
+        self._motion = Mog2Motion(site.motion) if site.motion.enabled else None
         self._scheduler = DetectionScheduler(site.motion)
         self._tracker = ObjectTracker(site.tracker, camera.analysis_fps,
                                       camera_context(camera, site).homography)
@@ -64,9 +66,10 @@ class CameraPipeline:
         """Analyse one frame; return what was seen and the events it completes."""
         stages: dict[str, float] = {}
         t = time.perf_counter()
-        motion = self._motion.detect(frame.image)
+        motion = self._motion.detect(frame.image) if self._motion else _NO_BOXES
         t = _lap(stages, "motion", t)
-        if self._scheduler.should_detect(frame.ts, motion, self._tracker.coast()):
+        if self._scheduler.should_detect(
+                frame.ts, motion, self._tracker.known_boxes(frame.ts, frame.size)):
             detections = self._detect(frame.image)
             t = _lap(stages, "detect", t)
             detections, tracks = self._tracker.update(detections, frame.ts, frame.size)
@@ -83,7 +86,8 @@ class CameraPipeline:
 
     def reset(self) -> None:
         """Start afresh (the source reconnected or looped): no state survives."""
-        self._motion.reset()
+        if self._motion:
+            self._motion.reset()
         self._scheduler.reset()
         self._tracker.reset()
         for rule in self.rules:

@@ -6,6 +6,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import supervision as sv
 from trackers import ByteTrackTracker
 
@@ -96,6 +97,19 @@ class ObjectTracker:
         self._forget_expired(ts)
         self._last_tracks = tracks
         return out, tracks
+
+    def known_boxes(self, ts: float, frame_size: tuple[int, int]) -> npt.NDArray[np.float32]:
+        """(K, 4) pixel boxes of every object the tracker follows, where it should be at ``ts``.
+
+        Confirmed tracks are moved along their velocity since they were last seen; tentative
+        and lost ones are at the tracker's own estimate. Motion gating uses them to tell the
+        motion of known objects from the motion of something new.
+        """
+        w, h = frame_size
+        moved = [np.add(t.box, np.tile([t.velocity[0] * w, t.velocity[1] * h], 2)
+                        * (ts - t.last_seen)) for t in self._last_tracks]
+        estimated = [t.get_state_bbox() for t in self._bytetrack.tracks]
+        return np.asarray(moved + estimated, np.float32).reshape(-1, 4)
 
     def coast(self) -> tuple[Track, ...]:
         """Tracks of the last detector run, unchanged: used on frames the detector skipped."""
