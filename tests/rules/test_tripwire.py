@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,7 +75,30 @@ def test_occlusion_gap_across_the_line_still_counts() -> None:
 
 def test_young_track_does_not_count() -> None:
     rule = tripwire(min_track_age_s=2.0)
-    run(rule, steps_of(walk(1, (0.3, 0.5), (0.7, 0.5), 4)))  # 0.6 s old when crossing
+    run(rule, steps_of(walk(1, (0.3, 0.5), (0.7, 0.5), 4)))  # 0.6 s old when it vanishes
+    assert rule.counts == {"in": 0, "out": 0}
+
+
+def test_young_track_counts_once_old_enough_if_still_across() -> None:
+    rule = tripwire(min_track_age_s=1.0)
+    path = walk(1, (0.3, 0.5), (0.7, 0.5), 4) + [(1, 0.7, 0.5)] * 5  # crosses at 0.4 s
+    events = run(rule, steps_of(path))
+    assert rule.counts == {"in": 1, "out": 0} and events[0].ts == pytest.approx(1.0)
+
+
+def test_id_switch_on_the_line_counts_the_crossing_once() -> None:
+    rule = tripwire()
+    before = walk(1, (0.2, 0.5), (0.46, 0.5), 8)  # 0.04 per step = 0.2 per second
+    after = walk(2, (0.54, 0.5), (0.8, 0.5), 8)  # a new id where id 1 should be
+    run(rule, steps_of(before + after))
+    assert rule.counts == {"in": 1, "out": 0}
+
+
+def test_new_id_far_from_a_lost_track_does_not_inherit_its_side() -> None:
+    rule = tripwire()
+    lost = walk(1, (0.2, 0.3), (0.45, 0.3), 6)
+    stranger = walk(2, (0.6, 0.6), (0.8, 0.6), 6)  # appears elsewhere, past the line
+    run(rule, steps_of(lost + stranger))
     assert rule.counts == {"in": 0, "out": 0}
 
 

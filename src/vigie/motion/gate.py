@@ -30,6 +30,9 @@ class DetectionScheduler:
     - motion gating off: every frame;
     - nothing detected for ``recheck_s``: run, so still objects stay confirmed;
     - motion outside every box the tracker follows (something new): run now;
+    - new objects waiting for confirmation by a second sighting: run now;
+    - motion where the detector looked less than ``recheck_s`` ago and found nothing
+      (foliage, flags, shadows) counts as explained;
     - motion only on tracked objects: run every ``tracked_interval_s``;
     - no motion: hold the tracks as they are.
     """
@@ -37,35 +40,58 @@ class DetectionScheduler:
     def __init__(self, config: MotionConfig) -> None:
         self._config = config
         self._last_run: float | None = None
+        self._empty = np.zeros((0, 4), np.float32)
+        self._empty_at = np.zeros(0)
 
-    def should_detect(self, ts: float, motion: Boxes, known: Boxes) -> bool:
+    def should_detect(self, ts: float, motion: Boxes, known: Boxes,
+                      confirming: bool = False) -> bool:
         """Whether to run the detector on the frame at stream time ``ts``.
 
         Args:
             ts: Stream time of the frame (s).
             motion: (M, 4) pixel boxes of moving regions.
             known: (K, 4) pixel boxes of the objects the tracker already follows.
+            confirming: The tracker holds new, unconfirmed objects: detect again at once so
+                that they are confirmed (a new track needs two close sightings).
         """
         c = self._config
         since = np.inf if self._last_run is None else ts - self._last_run
-        run = (not c.enabled or since >= c.recheck_s
+        run = (not c.enabled or confirming or since >= c.recheck_s
                or (len(motion) > 0 and (since >= c.tracked_interval_s
-                                        or not _explained(motion, known))))
+                                        or not _explained(motion, self._known(ts, known)))))
         if run:
             self._last_run = ts
         return bool(run)
 
+    def observed(self, ts: float, motion: Boxes, detections: Boxes) -> None:
+        """After a detector run: remember the moving regions in which it found nothing."""
+        empty = motion[~_covered(motion, detections)] if len(motion) else motion
+        keep = ts - self._empty_at < self._config.recheck_s
+        self._empty = np.concatenate([self._empty[keep], empty]).astype(np.float32)
+        self._empty_at = np.concatenate([self._empty_at[keep], np.full(len(empty), ts)])
+
+    def _known(self, ts: float, known: Boxes) -> Boxes:
+        fresh = ts - self._empty_at < self._config.recheck_s
+        return np.concatenate([known, self._empty[fresh]]).astype(np.float32)
+
     def reset(self) -> None:
-        """Run the detector on the next frame."""
+        """Run the detector on the next frame; forget the empty regions."""
         self._last_run = None
+        self._empty = np.zeros((0, 4), np.float32)
+        self._empty_at = np.zeros(0)
 
 
-def _explained(motion: Boxes, boxes: Boxes, grow: float = 0.25) -> bool:
-    """Whether each moving region's centre lies in some known box grown by ``grow``."""
+def _explained(motion: Boxes, boxes: Boxes) -> bool:
+    """Whether every moving region's centre lies in some known box (grown a little)."""
+    return bool(_covered(motion, boxes).all())
+
+
+def _covered(motion: Boxes, boxes: Boxes, grow: float = 0.25) -> npt.NDArray[np.bool_]:
+    """(M,) whether each moving region's centre lies in some box grown by ``grow``."""
     if not len(boxes):
-        return False
+        return np.zeros(len(motion), bool)
     pad = (boxes[:, 2:] - boxes[:, :2]) * grow
     lo, hi = boxes[:, :2] - pad, boxes[:, 2:] + pad
     centres = (motion[:, :2] + motion[:, 2:]) / 2
     inside = ((centres[:, None, :] >= lo[None]) & (centres[:, None, :] <= hi[None])).all(axis=2)
-    return bool(inside.any(axis=1).all())
+    return np.asarray(inside.any(axis=1))

@@ -21,6 +21,16 @@ class _Side:
     side: int
     point: Point
     last_seen: float
+    velocity: Point = (0.0, 0.0)  # pixels per second
+
+    def predicted(self, ts: float) -> Point:
+        """Where the anchor should be at ``ts`` if the object kept its speed."""
+        dt = min(ts - self.last_seen, _HANDOVER_S)
+        return (self.point[0] + self.velocity[0] * dt, self.point[1] + self.velocity[1] * dt)
+
+
+_HANDOVER_S = 2.0
+_EPS = 1e-6
 
 
 class Tripwire(Rule[TripwireConfig]):
@@ -28,9 +38,13 @@ class Tripwire(Rule[TripwireConfig]):
 
     Hysteresis: the anchor must be at least ``margin`` (fraction of the frame diagonal) from
     the line on both sides, so box flicker on the line never counts. The path between the two
-    confirmed positions must cut the drawn segment, not its extension. A track has no side
-    until it has been confirmed on one, so a new id born after an ID switch never produces a
-    crossing it did not make, and a track must be ``min_track_age_s`` old to count.
+    confirmed positions must cut the drawn segment, not its extension. A track must be
+    ``min_track_age_s`` old to count.
+
+    ID switches: a new id has no side of its own; it takes over the side of a track that
+    vanished less than 2 s ago when it appears where that track should be by now (within half
+    a box height of its predicted position). So a crossing split between two ids counts once,
+    and a new id never counts a crossing nobody made.
     Crossing from the right of start->end (as seen on screen) to its left is ``in``.
     """
 
@@ -41,10 +55,11 @@ class Tripwire(Rule[TripwireConfig]):
         super().__init__(config, camera)
         self._line = camera.lines[config.line]
         self._sides: dict[int, _Side] = {}
+        self._frame_size = (1, 1)
         self.counts: dict[str, int] = {"in": 0, "out": 0}
 
     def update(self, result: FrameResult) -> list[Event]:  # noqa: D102
-        w, h = result.frame.size
+        w, h = self._frame_size = result.frame.size
         start, end = _px(self._line[0], w, h), _px(self._line[1], w, h)
         margin = self.config.margin * float(np.hypot(w, h))
         events = []
@@ -65,16 +80,33 @@ class Tripwire(Rule[TripwireConfig]):
             return None
         side = 1 if dist > 0 else -1
         prev = self._sides.get(track.track_id)
-        self._sides[track.track_id] = _Side(side, point, track.last_seen)
+        continued = prev is None and (prev := self._hand_over(track, point)) is not None
+        too_young = track.age < self.config.min_track_age_s - _EPS and not continued
+        if prev is not None and prev.side != side and too_young:
+            return None  # keep the old side: the crossing counts once the track is old enough
+        w, h = self._frame_size
+        velocity = (track.velocity[0] * w, track.velocity[1] * h)
+        self._sides[track.track_id] = _Side(side, point, track.last_seen, velocity)
         if prev is None or prev.side == side:
-            return None
-        if track.age < self.config.min_track_age_s:
             return None
         if not segments_intersect(prev.point, point, *line):
             return None
         direction = "in" if prev.side > 0 else "out"
         self.counts[direction] += 1
         return direction
+
+    def _hand_over(self, track: Track, point: Point) -> _Side | None:
+        """The side of a vanished track that this new id plausibly continues, if any."""
+        now, best, best_d = track.last_seen, None, 0.5 * (track.box[3] - track.box[1])
+        current = {t for t, s in self._sides.items() if s.last_seen >= now}
+        for tid, state in self._sides.items():
+            if tid in current or now - state.last_seen > _HANDOVER_S:
+                continue
+            guess = state.predicted(now)
+            d = float(np.hypot(guess[0] - point[0], guess[1] - point[1]))
+            if d <= best_d:
+                best, best_d = tid, d
+        return None if best is None else self._sides.pop(best)
 
     def _event(self, track: Track, direction: str, result: FrameResult) -> Event:
         c = self.config

@@ -68,9 +68,10 @@ class CameraPipeline:
         t = time.perf_counter()
         motion = self._motion.detect(frame.image) if self._motion else _NO_BOXES
         t = _lap(stages, "motion", t)
-        if self._scheduler.should_detect(
-                frame.ts, motion, self._tracker.known_boxes(frame.ts, frame.size)):
+        known = self._tracker.known_boxes(frame.ts, frame.size)
+        if self._scheduler.should_detect(frame.ts, motion, known, self._tracker.tentative > 0):
             detections = self._detect(frame.image)
+            self._scheduler.observed(frame.ts, motion, detections.xyxy)
             t = _lap(stages, "detect", t)
             detections, tracks = self._tracker.update(detections, frame.ts, frame.size)
             detected = True

@@ -17,6 +17,10 @@ from vigie.geometry import Homography
 __all__ = ["ObjectTracker"]
 
 _VELOCITY_WINDOW_S = 1.0
+#: A track whose box height changes by more than this factor between two sightings is taken
+#: to be another object (ByteTrack's motion-only matching can hand a lost person's id to a
+#: nearby false detection): it gets a new id.
+_MAX_HEIGHT_RATIO = 1.8
 
 
 @dataclass
@@ -54,6 +58,8 @@ class ObjectTracker:
         self._homography = homography
         self._bytetrack = self._new_bytetrack()
         self._states: dict[int, _TrackState] = {}
+        self._ids: dict[int, int] = {}  # ByteTrack id -> Vigie id
+        self._next_id = 1
         self._last_tracks: tuple[Track, ...] = ()
 
     def _new_bytetrack(self) -> ByteTrackTracker:
@@ -71,6 +77,7 @@ class ObjectTracker:
         """Forget every track (the source restarted)."""
         self._bytetrack = self._new_bytetrack()
         self._states.clear()
+        self._ids.clear()
         self._last_tracks = ()
 
     def update(self, detections: Detections, ts: float,
@@ -93,6 +100,8 @@ class ObjectTracker:
             class_id=tracked.class_id if tracked.class_id is not None else np.zeros(len(tracked)),
             tracker_id=tracked.tracker_id,
         )
+        out.tracker_id = np.asarray([self._vigie_id(int(b), h) for b, h in zip(
+            out.tracker_id, out.xyxy[:, 3] - out.xyxy[:, 1], strict=True)], np.int64)
         tracks = tuple(self._observe(out[i], ts, frame_size) for i in range(len(out)))
         self._forget_expired(ts)
         self._last_tracks = tracks
@@ -111,9 +120,27 @@ class ObjectTracker:
         estimated = [t.get_state_bbox() for t in self._bytetrack.tracks]
         return np.asarray(moved + estimated, np.float32).reshape(-1, 4)
 
+    @property
+    def tentative(self) -> int:
+        """Tracklets seen but not yet confirmed: they need the next frame's detections."""
+        return sum(1 for t in self._bytetrack.tracks if t.tracker_id == -1)
+
     def coast(self) -> tuple[Track, ...]:
         """Tracks of the last detector run, unchanged: used on frames the detector skipped."""
         return self._last_tracks
+
+    def _vigie_id(self, bytetrack_id: int, height: float) -> int:
+        """Our id for a ByteTrack id; a new one when the box changed size implausibly."""
+        vid = self._ids.get(bytetrack_id)
+        state = self._states.get(vid) if vid is not None else None
+        if state is not None:
+            old = state.box[3] - state.box[1]
+            if old > 0 and height > 0 and max(old / height, height / old) > _MAX_HEIGHT_RATIO:
+                vid = None
+        if vid is None:
+            vid, self._next_id = self._next_id, self._next_id + 1
+            self._ids[bytetrack_id] = vid
+        return vid
 
     def _observe(self, det: Detections, ts: float, frame_size: tuple[int, int]) -> Track:
         tid = int(det.tracker_id[0])  # type: ignore[index]
@@ -141,6 +168,8 @@ class ObjectTracker:
         horizon = ts - max(self._config.lost_track_buffer_s, 0.5) * 2
         for tid in [t for t, s in self._states.items() if s.last_seen < horizon]:
             del self._states[tid]
+        alive = set(self._states)
+        self._ids = {b: v for b, v in self._ids.items() if v in alive}
 
 
 def _push(samples: deque[tuple[float, float, float]], sample: tuple[float, float, float],
