@@ -197,3 +197,35 @@ def test_pyav_source_satisfies_the_protocol() -> None:
     from vigie.ingest import FrameSource, PyAVSource
 
     assert isinstance(PyAVSource("clip.mp4", "cam"), FrameSource)
+
+
+def test_blocking_put_waits_for_the_consumer_and_drops_nothing() -> None:
+    import threading
+
+    buf = DropOldestBuffer[int](2)
+    taken: list[int] = []
+
+    def consume() -> None:
+        while (item := buf.get(timeout=2.0)) is not None:
+            taken.append(item)
+            if item == 9:
+                return
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    for i in range(10):
+        buf.put(i, block=True)
+    consumer.join(5.0)
+    assert taken == list(range(10)) and buf.dropped == 0
+
+
+def test_blocking_put_is_released_by_close() -> None:
+    import threading
+
+    buf = DropOldestBuffer[int](1)
+    buf.put(0)
+    producer = threading.Thread(target=lambda: buf.put(1, block=True))
+    producer.start()
+    buf.close()
+    producer.join(2.0)
+    assert not producer.is_alive()

@@ -50,9 +50,17 @@ class DropOldestBuffer(Generic[T]):
     def __len__(self) -> int:
         return len(self._items)
 
-    def put(self, item: T) -> bool:
-        """Append ``item``; return True when the oldest item was dropped to make room."""
+    def put(self, item: T, block: bool = False) -> bool:
+        """Append ``item``; return True when the oldest item was dropped to make room.
+
+        Args:
+            item: What to append.
+            block: Wait for room instead of dropping (recorded footage replayed as fast as
+                possible must lose nothing); a closed buffer stops the wait.
+        """
         with self._cond:
+            while block and len(self._items) == self._items.maxlen and not self._closed:
+                self._cond.wait()
             full = len(self._items) == self._items.maxlen
             if full:
                 self._dropped += 1
@@ -75,7 +83,9 @@ class DropOldestBuffer(Generic[T]):
                 if left is not None and left <= 0:
                     return None
                 self._cond.wait(left)
-            return self._items.popleft()
+            item = self._items.popleft()
+            self._cond.notify_all()
+            return item
 
     def clear(self) -> int:
         """Drop every item without counting them; return how many there were."""

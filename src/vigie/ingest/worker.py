@@ -47,6 +47,8 @@ class CameraReader:
         on_health: ``on_health(camera_id, state, at, reason)``, called on each up/down change.
         buffer_size: Frames kept for a slow consumer before the oldest is dropped.
         rng: Random generator of the back-off jitter (seed it in tests).
+        lossless: Wait for the consumer instead of dropping frames (a file replayed as fast as
+            possible); live cameras drop the oldest frame so that analysis stays current.
 
     Example:
         >>> reader = CameraReader.from_config(camera, on_health=print)  # doctest: +SKIP
@@ -57,12 +59,13 @@ class CameraReader:
 
     def __init__(self, source: FrameSource, *, policy: ReconnectPolicy | None = None,
                  on_health: HealthCallback | None = None, buffer_size: int = 3,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, lossless: bool = False) -> None:
         self._source = source
         self._policy = policy or ReconnectPolicy()
         self._on_health = on_health
         self._rng = rng or random.Random()
         self._buffer: DropOldestBuffer[Frame] = DropOldestBuffer(buffer_size)
+        self._lossless = lossless
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._paused = False
@@ -91,7 +94,8 @@ class CameraReader:
                                         ffmpeg_options=ffmpeg_options)
         policy = ReconnectPolicy(src.reconnect_min_s, max(src.reconnect_min_s,
                                                           src.reconnect_max_s))
-        reader = cls(source, policy=policy, on_health=on_health, buffer_size=buffer_size)
+        reader = cls(source, policy=policy, on_health=on_health, buffer_size=buffer_size,
+                     lossless=not source.is_live and not src.realtime)
         if not camera.enabled:
             reader.pause()
         return reader
@@ -264,7 +268,7 @@ class CameraReader:
             if first:
                 self._up()
                 first = False
-            self._buffer.put(frame)
+            self._buffer.put(frame, block=self._lossless)
             self._published += 1
             self._decoded_meter.sample(time.monotonic(), self._source.counters.decoded)
 
