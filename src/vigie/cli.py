@@ -153,6 +153,29 @@ def demo(
     summarise_demo(site, Console(highlight=False, soft_wrap=True))
 
 
+@app.command()
+def bench(
+    cameras: Annotated[str, typer.Option(help="Camera counts to try, comma-separated; each "
+                                         "mode stops at its first count that falls behind.")]
+    = "4,8,12,16,20,24,28,32",
+    duration: Annotated[float, typer.Option(help="Seconds per trial.")] = 30.0,
+    video: Annotated[Path | None, typer.Option(help="Footage; default vtest.avi.")] = None,
+    workers: Annotated[int, typer.Option(help="Detector runs at once.")] = 2,
+    threads: Annotated[int, typer.Option(help="onnxruntime threads per run.")] = 1,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report "
+                                                "(Markdown, plus a PNG plot beside it).")]
+    = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Measure how many cameras this machine analyses in real time, gated versus naive."""
+    from vigie.bench.cli import run_benchmark
+
+    report = run_benchmark([int(n) for n in cameras.split(",")], duration, video, workers,
+                           threads, output, _console())
+    if json_out:
+        typer.echo(json.dumps(report.as_dict()))
+
+
 def main() -> None:
     """Entry point: turn Vigie errors into a message and a non-zero exit, not a traceback."""
     try:

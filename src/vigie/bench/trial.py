@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vigie.config.site import SiteConfig
+from vigie.config.site import CameraConfig, SiteConfig, ZoneConfig
+from vigie.rules.configs import ZoneIntrusionConfig
 from vigie.runtime.site import SiteRunner
 
 __all__ = ["TrialResult", "TrialSpec", "bench_site", "run_trial"]
@@ -45,6 +46,7 @@ class TrialResult:
     dropped: int = 0
     detector_runs: int = 0
     alerts: int = 0
+    model_ms: float = 0.0
     stage_ms: dict[str, float] = field(default_factory=dict)
     latency_frame_ms: dict[str, float] = field(default_factory=dict)
     latency_alert_ms: dict[str, float] = field(default_factory=dict)
@@ -80,7 +82,7 @@ def bench_site(spec: TrialSpec, data_dir: Path) -> SiteConfig:
     from vigie.config.loader import parse_config
 
     base = parse_config(spec.template)
-    camera = base.cameras[0]
+    camera = _with_latency_probe(base.cameras[0])
     source = camera.source.model_copy(update={"url": spec.video, "realtime": True, "loop": True})
     cameras = [camera.model_copy(update={"id": f"cam-{i:02d}", "source": source})
                for i in range(spec.cameras)]
@@ -90,6 +92,16 @@ def bench_site(spec: TrialSpec, data_dir: Path) -> SiteConfig:
         "detector": base.detector.model_copy(update={"threads": spec.threads}),
         "storage": base.storage.model_copy(update={"data_dir": data_dir, "database_url": None}),
     })
+
+
+def _with_latency_probe(camera: CameraConfig) -> CameraConfig:
+    """Add a rule that alerts every few seconds on the busy path, to measure alert latency."""
+    probe = ZoneConfig(name="latency-probe", points=[(0.3, 0.3), (0.7, 0.3), (0.7, 0.7),
+                                                     (0.3, 0.7)])
+    rule = ZoneIntrusionConfig(name="latency-probe", zone="latency-probe", min_dwell_s=0.5,
+                               cooldown_s=5.0)
+    return camera.model_copy(update={"zones": [*camera.zones, probe],
+                                     "analytics": [*camera.analytics, rule]})
 
 
 def run_trial(spec: TrialSpec) -> TrialResult:
@@ -104,6 +116,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
         elapsed = time.monotonic() - t0
         cpu1 = os.times()
         statuses = runner.status()
+        shared = runner.shared_detector
         runner.stop()
     result = TrialResult(spec.mode, spec.cameras, elapsed, base_rss_mb=base_rss,
                          peak_rss_mb=_peak_rss_mb())
@@ -111,6 +124,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
     result.expected = int(spec.cameras * elapsed * site.cameras[0].analysis_fps)
     stage_samples: dict[str, list[float]] = {s: [] for s in STAGES}
     frame_latency: list[float] = []
+    decode_s = 0.0
     for st in statuses:
         result.analysed += st.analysed
         result.dropped += st.dropped
@@ -120,9 +134,14 @@ def run_trial(spec: TrialSpec) -> TrialResult:
         for name, values in st.stages_ms.items():
             stage_samples.setdefault(name, []).extend(values)
         frame_latency += st.latency_ms
+        decode_s += st.decode_s
         if st.state == "error":
             result.errors.append(f"{st.camera_id}: {st.reason}")
     result.stage_ms = {k: round(float(np.mean(v)), 2) for k, v in stage_samples.items() if v}
+    if result.analysed:
+        result.stage_ms["decode"] = round(1000 * decode_s / result.analysed, 2)
+    if shared is not None and shared.runs:
+        result.model_ms = round(1000 * shared.busy_s / shared.runs, 2)
     result.latency_frame_ms = _percentiles(frame_latency)
     result.latency_alert_ms = _percentiles([s * 1000 for s in runner.latency.samples])
     return result

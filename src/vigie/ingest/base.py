@@ -57,6 +57,7 @@ class SourceCounters:
         bad_packets: Packets the decoder rejected and skipped (corrupt data).
         connections: Successful opens (a reconnection or a loop of a file adds one).
         last_frame_at: ``time.monotonic()`` of the last decoded frame, 0.0 before any.
+        decode_s: Seconds spent decoding and converting frames (benchmark figures).
     """
 
     decoded: int = 0
@@ -64,6 +65,7 @@ class SourceCounters:
     bad_packets: int = 0
     connections: int = 0
     last_frame_at: float = 0.0
+    decode_s: float = 0.0
 
 
 @runtime_checkable

@@ -261,11 +261,14 @@ class PyAVSource:
                 self._bad_packet(run, err)
 
     def _decode(self, packet: av.Packet[VideoStream], run: _Pass) -> list[VideoFrame]:
+        started = time.perf_counter()
         try:
             frames = packet.decode()
         except (av.error.FFmpegError, ValueError) as err:
             self._bad_packet(run, err)
             return []
+        finally:
+            self._counters.decode_s += time.perf_counter() - started
         if frames:
             run.bad_in_row = 0
         return frames
@@ -297,7 +300,9 @@ class PyAVSource:
             return None
         if self._opts.realtime and not self._live and not self._pacer.pace(ts):
             return None
+        started = time.perf_counter()
         image: ImageArray = np.ascontiguousarray(vf.to_ndarray(format="bgr24"), dtype=np.uint8)
+        counters.decode_s += time.perf_counter() - started
         return Frame(camera_id=self._camera_id, seq=seq, ts=ts, wall=self._wall(ts), image=image,
                      decoded_at=time.monotonic())
 

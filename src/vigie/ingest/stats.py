@@ -34,6 +34,7 @@ class ReaderStats:
         analysed_fps: Frames taken by the consumer per second over the last few seconds.
         lag_s: For the last frame taken: seconds between its decoding and its consumption.
         buffered: Frames waiting in the buffer.
+        decode_s: Seconds the decoder spent decoding and converting frames.
     """
 
     camera_id: str
@@ -52,6 +53,7 @@ class ReaderStats:
     analysed_fps: float
     lag_s: float
     buffered: int
+    decode_s: float = 0.0
 
 
 class RateMeter:

@@ -199,7 +199,7 @@ class CameraReader:
             connections=counters.connections, failed_attempts=self._failures,
             decoded_fps=self._decoded_meter.rate(now),
             analysed_fps=self._consumed_meter.rate(now), lag_s=self._lag,
-            buffered=len(self._buffer))
+            buffered=len(self._buffer), decode_s=counters.decode_s)
 
     def __enter__(self) -> CameraReader:
         self.start()

@@ -32,6 +32,7 @@ class CameraStatus:
     alerts: int
     reason: str = ""
     decoded: int = 0
+    decode_s: float = 0.0
     stages_ms: dict[str, list[float]] = field(default_factory=dict)
     latency_ms: list[float] = field(default_factory=list)
 
@@ -108,7 +109,7 @@ class CameraWorker:
             analysed=self.pipeline.frames, fps=stats.analysed_fps, lag_s=stats.lag_s,
             dropped=stats.frames_dropped_backlog, detector_runs=self.pipeline.detector_runs,
             alerts=self._sink.alerts, reason=self.error or stats.reason,
-            decoded=stats.frames_decoded,
+            decoded=stats.frames_decoded, decode_s=stats.decode_s,
             stages_ms={k: list(v) for k, v in self._stages.items()},
             latency_ms=list(self._latency),
         )
