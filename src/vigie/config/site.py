@@ -144,14 +144,16 @@ class CameraConfig(VigieModel):
 
     id: Slug = Field(description="Camera id, unique on the site; used in alerts and file names.")
     name: str = Field("", description="Name shown to operators.")
-    source: SourceConfig
+    source: SourceConfig = Field(description="Where the pictures come from.")
     enabled: bool = Field(True, description="Whether the camera is analysed at start.")
     analysis_fps: float = Field(5.0, gt=0, le=60, description="Frames analysed per second; "
                                 "other decoded frames are dropped (and counted).")
-    calibration: CalibrationConfig | None = None
-    zones: list[ZoneConfig] = Field(default_factory=list)
-    lines: list[LineConfig] = Field(default_factory=list)
-    analytics: list[AnalyticConfig] = Field(default_factory=list)
+    calibration: CalibrationConfig | None = Field(None, description="Ground-plane calibration, "
+                                                  "for metres and speeds.")
+    zones: list[ZoneConfig] = Field(default_factory=list, description="Named polygons.")
+    lines: list[LineConfig] = Field(default_factory=list, description="Named directed lines.")
+    analytics: list[AnalyticConfig] = Field(default_factory=list, description="Rules run on "
+                                            "this camera, each chosen by its `kind`.")
 
     @model_validator(mode="after")
     def _references_resolve(self) -> CameraConfig:
@@ -260,13 +262,16 @@ class SiteConfig(VigieModel):
     """A whole site: what `vigie run` loads."""
 
     version: Literal[1] = Field(1, description="Configuration format version.")
-    site: SiteInfo
-    cameras: list[CameraConfig] = Field(min_length=1)
-    detector: DetectorConfig = Field(default_factory=DetectorConfig)
-    motion: MotionConfig = Field(default_factory=MotionConfig)
-    tracker: TrackerConfig = Field(default_factory=TrackerConfig)
-    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
-    storage: StorageConfig = Field(default_factory=StorageConfig)
+    site: SiteInfo = Field(description="Name and time zone.")
+    cameras: list[CameraConfig] = Field(min_length=1, description="At least one camera.")
+    detector: DetectorConfig = Field(default_factory=DetectorConfig,
+                                     description="The object detector shared by all cameras.")
+    motion: MotionConfig = Field(default_factory=MotionConfig, description="Motion gating.")
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig, description="Tracking.")
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig, description="Deduplication, "
+                                 "cooldown and evidence.")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="Database and "
+                                   "evidence folder.")
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> SiteConfig:
