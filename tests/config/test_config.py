@@ -86,7 +86,9 @@ def test_each_mistake_is_reported_with_file_line_and_path(change: tuple[str, str
 
 def test_duplicate_keys_are_refused() -> None:
     found = problems_of("site: {name: a}\nsite: {name: b}\ncameras: []\n")
-    assert found and found[0].startswith("site.yaml:2:") and "duplicate" in found[0]
+    assert found
+    assert found[0].startswith("site.yaml:2:")
+    assert "duplicate" in found[0]
 
 
 def test_yaml_syntax_error_names_the_line() -> None:

@@ -216,7 +216,8 @@ def test_blocking_put_waits_for_the_consumer_and_drops_nothing() -> None:
     for i in range(10):
         buf.put(i, block=True)
     consumer.join(5.0)
-    assert taken == list(range(10)) and buf.dropped == 0
+    assert taken == list(range(10))
+    assert buf.dropped == 0
 
 
 def test_blocking_put_is_released_by_close() -> None:

@@ -30,8 +30,11 @@ def test_long_stay_raises_exactly_one_event_with_explanation() -> None:
     events = run(intrusion(min_dwell_s=1.0), stay(1, 50))
     assert len(events) == 1
     e = events[0]
-    assert e.kind == "zone_intrusion" and e.zone == "yard" and e.track_ids == (1,)
-    assert e.ts == pytest.approx(1.0) and e.started_at == 0.0
+    assert e.kind == "zone_intrusion"
+    assert e.zone == "yard"
+    assert e.track_ids == (1,)
+    assert e.ts == pytest.approx(1.0)
+    assert e.started_at == 0.0
     assert "forbidden zone 'yard'" in e.explanation
 
 
@@ -48,7 +51,8 @@ def test_leaving_longer_than_grace_starts_a_new_incident() -> None:
 def test_id_switch_inside_the_zone_is_one_incident() -> None:
     steps = stay(1, 8) + [[]] + stay(2, 20, x=0.51)
     events = run(intrusion(min_dwell_s=1.0), steps)
-    assert len(events) == 1 and events[0].track_ids == (1,)
+    assert len(events) == 1
+    assert events[0].track_ids == (1,)
 
 
 def test_two_people_are_two_incidents() -> None:
@@ -85,11 +89,14 @@ def test_schedule_across_midnight(hour: int, fires: bool) -> None:
 def test_loitering_fires_at_dwell_threshold() -> None:
     rule = Loitering(LoiteringConfig(zone="yard", dwell_s=5.0), CAM)
     events = run(rule, stay(1, 40))
-    assert len(events) == 1 and events[0].ts == pytest.approx(5.0)
+    assert len(events) == 1
+    assert events[0].ts == pytest.approx(5.0)
     assert events[0].details["dwell_s"] == pytest.approx(5.0)
 
 
 def test_loitering_dwell_survives_an_id_switch() -> None:
     rule = Loitering(LoiteringConfig(zone="yard", dwell_s=5.0), CAM)
     events = run(rule, stay(1, 15) + stay(7, 15, x=0.52))
-    assert len(events) == 1 and events[0].started_at == 0.0 and events[0].track_ids == (1, 7)
+    assert len(events) == 1
+    assert events[0].started_at == 0.0
+    assert events[0].track_ids == (1, 7)

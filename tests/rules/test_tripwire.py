@@ -83,7 +83,8 @@ def test_young_track_counts_once_old_enough_if_still_across() -> None:
     rule = tripwire(min_track_age_s=1.0)
     path = walk(1, (0.3, 0.5), (0.7, 0.5), 4) + [(1, 0.7, 0.5)] * 5  # crosses at 0.4 s
     events = run(rule, steps_of(path))
-    assert rule.counts == {"in": 1, "out": 0} and events[0].ts == pytest.approx(1.0)
+    assert rule.counts == {"in": 1, "out": 0}
+    assert events[0].ts == pytest.approx(1.0)
 
 
 def test_id_switch_on_the_line_counts_the_crossing_once() -> None:

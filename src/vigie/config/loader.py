@@ -78,14 +78,12 @@ def _data_loc(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, list) and isinstance(part, int) and part < len(node):
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, dict) and part in node:
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_list or (isinstance(node, dict) and part in node):
             out.append(part)
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and "[" not in part \
-                and node.get("kind") != part and not out[-1:] == [part]:
+                and node.get("kind") != part and out[-1:] != [part]:
             out.append(part)  # a missing or extra key: name it, stop walking
             node = None
     return tuple(out)

@@ -1,4 +1,4 @@
-"""Site configuration: site -> cameras -> zones, lines, calibration, analytics; plus pipeline settings."""
+"""Site configuration: site, cameras, zones, lines, calibration, analytics; pipeline settings."""
 
 from __future__ import annotations
 

@@ -2,12 +2,12 @@
 
 from vigie.core.types import (
     COCO_CLASSES,
+    VEHICLE_CLASSES,
     Detections,
     Event,
     Frame,
     FrameResult,
     Track,
-    VEHICLE_CLASSES,
 )
 
 __all__ = [

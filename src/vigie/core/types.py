@@ -167,13 +167,15 @@ class Detections:
     def anchors(self) -> FloatArray:
         """(N, 2) bottom-centre points, where a standing person or a vehicle meets the ground."""
         x = (self.xyxy[:, 0] + self.xyxy[:, 2]) / 2
-        return np.stack([x, self.xyxy[:, 3]], axis=1).astype(np.float32)
+        anchors: FloatArray = np.stack([x, self.xyxy[:, 3]], axis=1).astype(np.float32)
+        return anchors
 
     @property
     def area(self) -> FloatArray:
         """(N,) box areas in square pixels."""
         wh = np.clip(self.xyxy[:, 2:] - self.xyxy[:, :2], 0, None)
-        return (wh[:, 0] * wh[:, 1]).astype(np.float32)
+        areas: FloatArray = (wh[:, 0] * wh[:, 1]).astype(np.float32)
+        return areas
 
     @classmethod
     def merge(cls, parts: Sequence[Detections]) -> Detections:

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from vigie.config import load_config
+from vigie.config.loader import load_config
 from vigie.config.site import SiteConfig
 from vigie.demo.media import obtain_vtest
 from vigie.store import AlertRepository, CountRepository, open_database

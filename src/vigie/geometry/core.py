@@ -96,7 +96,7 @@ class Homography:
                                        np.asarray(ground, np.float64), 0)
         if matrix is None or not np.isfinite(matrix).all():
             raise ValueError("calibration points are degenerate (three or more in a line?)")
-        return cls(matrix)
+        return cls(np.asarray(matrix, dtype=np.float64))
 
     def to_ground(self, points: npt.ArrayLike) -> Points:
         """(N, 2) ground coordinates in metres of (N, 2) image points."""

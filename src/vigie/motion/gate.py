@@ -94,4 +94,4 @@ def _covered(motion: Boxes, boxes: Boxes, grow: float = 0.25) -> npt.NDArray[np.
     lo, hi = boxes[:, :2] - pad, boxes[:, 2:] + pad
     centres = (motion[:, :2] + motion[:, 2:]) / 2
     inside = ((centres[:, None, :] >= lo[None]) & (centres[:, None, :] <= hi[None])).all(axis=2)
-    return np.asarray(inside.any(axis=1))
+    return np.asarray(np.any(inside, axis=1))

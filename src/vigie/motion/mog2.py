@@ -50,7 +50,8 @@ class Mog2Motion:
             return np.zeros((0, 4), np.float32)
         xywh = np.asarray(boxes, np.float32)
         xyxy = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
-        return (xyxy / scale).astype(np.float32)
+        out: npt.NDArray[np.float32] = (xyxy / scale).astype(np.float32)
+        return out
 
     def reset(self) -> None:
         """Forget the learnt background (after a cut or a reconnection)."""

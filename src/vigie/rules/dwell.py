@@ -12,7 +12,7 @@ from vigie.rules.presence import Presence, PresenceTracker
 
 __all__ = ["DwellRule"]
 
-D = TypeVar("D", ZoneIntrusionConfig, LoiteringConfig)
+D = TypeVar("D", bound=ZoneIntrusionConfig | LoiteringConfig)
 
 
 class DwellRule(Rule[D]):

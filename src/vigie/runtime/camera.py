@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from vigie.ingest import CameraReader
@@ -97,8 +98,8 @@ class CameraWorker:
             self.error = f"{type(exc).__name__}: {exc}"
             log.exception("camera %s stopped by an error", self.camera_id)
 
-    def _record(self, stages: dict[str, float] | object) -> None:
-        for name, ms in dict(stages).items():  # type: ignore[call-overload]
+    def _record(self, stages: Mapping[str, float]) -> None:
+        for name, ms in stages.items():
             self._stages.setdefault(name, deque(maxlen=_KEEP)).append(ms)
 
     def status(self) -> CameraStatus:

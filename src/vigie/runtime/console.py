@@ -60,8 +60,13 @@ def _watch(runner: SiteRunner, stop: threading.Event, duration_s: float | None, 
 
 
 class _NoLive:
+    """Stands in for rich's Live when no status table is wanted."""
+
     def __enter__(self) -> _NoLive:
         return self
+
+    def update(self, renderable: Table) -> None:
+        return None
 
     def __exit__(self, *exc: object) -> None:
         return None

@@ -1,4 +1,4 @@
-"""ObjectTracker: ByteTrack (roboflow `trackers`) plus per-track history, velocity and ground speed."""
+"""ObjectTracker: ByteTrack (roboflow `trackers`) plus track history, velocity and ground speed."""
 
 from __future__ import annotations
 
@@ -93,15 +93,15 @@ class ObjectTracker:
             The confirmed detections with ``tracker_id`` set, and their tracks.
         """
         tracked = self._bytetrack.update(_to_supervision(detections), timestamp=ts)
-        keep = tracked.tracker_id >= 0 if len(tracked) else np.zeros(0, bool)
-        tracked = tracked[keep]
-        out = Detections(
-            xyxy=tracked.xyxy, confidence=_confidences(tracked), labels=detections.labels,
-            class_id=tracked.class_id if tracked.class_id is not None else np.zeros(len(tracked)),
-            tracker_id=tracked.tracker_id,
-        )
-        out.tracker_id = np.asarray([self._vigie_id(int(b), h) for b, h in zip(
-            out.tracker_id, out.xyxy[:, 3] - out.xyxy[:, 1], strict=True)], np.int64)
+        ids = np.asarray(tracked.tracker_id if tracked.tracker_id is not None else [], np.int64)
+        keep = ids >= 0
+        xyxy = np.asarray(tracked.xyxy, np.float32)[keep]
+        class_id = np.asarray(tracked.class_id if tracked.class_id is not None
+                              else np.zeros(len(ids)), np.int64)[keep]
+        vigie_ids = [self._vigie_id(int(b), float(box[3] - box[1]))
+                     for b, box in zip(ids[keep], xyxy, strict=True)]
+        out = Detections(xyxy=xyxy, confidence=_confidences(tracked)[keep], class_id=class_id,
+                         labels=detections.labels, tracker_id=np.asarray(vigie_ids, np.int64))
         tracks = tuple(self._observe(out[i], ts, frame_size) for i in range(len(out)))
         self._forget_expired(ts)
         self._last_tracks = tracks
@@ -148,7 +148,8 @@ class ObjectTracker:
         x1, y1, x2, y2 = (float(v) for v in det.xyxy[0])
         w, h = frame_size
         anchor = ((x1 + x2) / 2 / w, y2 / h)
-        state.last_seen, state.box, state.confidence = ts, (x1, y1, x2, y2), float(det.confidence[0])
+        state.last_seen, state.box = ts, (x1, y1, x2, y2)
+        state.confidence = float(det.confidence[0])
         state.votes[str(det.class_names[0])] += 1
         _push(state.samples, (ts, *anchor), ts - self._config.history_s)
         ground = speed = None
@@ -201,7 +202,7 @@ def _to_supervision(det: Detections) -> sv.Detections:
                          class_id=det.class_id.astype(int))
 
 
-def _confidences(det: sv.Detections) -> np.ndarray:
+def _confidences(det: sv.Detections) -> npt.NDArray[np.float32]:
     if det.confidence is None:
         return np.ones(len(det), np.float32)
     return np.asarray(det.confidence, np.float32)
