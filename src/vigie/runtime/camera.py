@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from vigie.core.types import Frame
 from vigie.ingest import CameraReader
 from vigie.runtime.alerting import AlertSink, Evidence
 from vigie.runtime.pipeline import CameraPipeline
@@ -17,6 +18,7 @@ __all__ = ["CameraStatus", "CameraWorker"]
 
 log = logging.getLogger(__name__)
 _KEEP = 2000
+_MAX_FAILURES = 25  # frames in a row that fail before the camera is stopped
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class CameraWorker:
         self._latency: deque[float] = deque(maxlen=_KEEP)
         self._started = 0.0
         self.error: str | None = None
+        self.last_error: str | None = None
 
     def start(self) -> None:
         """Start decoding and analysing."""
@@ -81,22 +84,33 @@ class CameraWorker:
         return not self._thread.is_alive()
 
     def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
-                frame = self.reader.get(timeout=0.2)
-                if frame is None:
-                    if self.reader.done:
-                        return
-                    continue
-                result, events = self.pipeline.process(frame)
-                self._evidence.push(result)
-                self._sink.handle(events, frame)
-                self._record(result.stages_ms)
-                if frame.decoded_at:
-                    self._latency.append((time.monotonic() - frame.decoded_at) * 1000)
-        except Exception as exc:  # a bug in one camera must not take the site down
-            self.error = f"{type(exc).__name__}: {exc}"
-            log.exception("camera %s stopped by an error", self.camera_id)
+        failures = 0
+        while not self._stop.is_set():
+            frame = self.reader.get(timeout=0.2)
+            if frame is None:
+                if self.reader.done:
+                    return
+                continue
+            try:
+                self._analyse(frame)
+                failures = 0
+            except Exception as exc:  # one camera's bad frame must not take the site down
+                failures += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("camera %s: frame %d skipped", self.camera_id, frame.seq)
+                if failures >= _MAX_FAILURES:
+                    self.error = f"{failures} frames in a row failed; last: {self.last_error}"
+                    log.error("camera %s stopped: %s", self.camera_id, self.error)
+                    self.reader.stop()
+                    return
+
+    def _analyse(self, frame: Frame) -> None:
+        result, events = self.pipeline.process(frame)
+        self._evidence.push(result)
+        self._sink.handle(events, frame)
+        self._record(result.stages_ms)
+        if frame.decoded_at:
+            self._latency.append((time.monotonic() - frame.decoded_at) * 1000)
 
     def _record(self, stages: Mapping[str, float]) -> None:
         for name, ms in stages.items():
