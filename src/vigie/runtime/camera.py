@@ -19,6 +19,7 @@ __all__ = ["CameraStatus", "CameraWorker"]
 log = logging.getLogger(__name__)
 _KEEP = 2000
 _MAX_FAILURES = 25  # frames in a row that fail before the camera is stopped
+_GAP_RESET_S = 10.0  # a longer gap in stream time resets tracks and rules
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class CameraWorker:
         self._started = 0.0
         self.error: str | None = None
         self.last_error: str | None = None
+        self._last_ts: float | None = None
 
     def start(self) -> None:
         """Start decoding and analysing."""
@@ -105,6 +107,9 @@ class CameraWorker:
                     return
 
     def _analyse(self, frame: Frame) -> None:
+        if self._last_ts is not None and frame.ts - self._last_ts > _GAP_RESET_S:
+            self.pipeline.reset()  # resumed or reconnected after a long gap: start afresh
+        self._last_ts = frame.ts
         result, events = self.pipeline.process(frame)
         self._evidence.push(result)
         self._sink.handle(events, frame)

@@ -90,8 +90,11 @@ class SiteRunner:
                 self.workers[camera.id] = self._worker(camera, self.writer,
                                                        self.shared_detector, self.recorder)
         self._audit("analysis.start", "site", {"cameras": sorted(self.workers)})
+        stopped = {c.id for c in CameraRepository(self.db).list() if c.analysis_stopped}
         self.started_at = time.monotonic()
-        for worker in self.workers.values():
+        for camera_id, worker in self.workers.items():
+            if camera_id in stopped:  # an operator's stop survives a restart
+                worker.reader.pause()
             worker.start()
 
     def _worker(self, camera: CameraConfig, writer: AlertWriter, detector: SharedDetector,
@@ -103,6 +106,28 @@ class SiteRunner:
         evidence = DiskEvidence(camera, self.site, recorder)
         sink = AlertSink(policy, writer, evidence, self.latency, self._on_alert)
         return CameraWorker(reader, pipeline, sink, evidence)
+
+    def set_camera_stopped(self, camera_id: str, stopped: bool, actor: str,
+                           reason: str) -> None:
+        """Stop (or resume) the analysis of one camera at once; stored, audited, logged.
+
+        Raises:
+            KeyError: The camera is not running on this site.
+        """
+        worker = self.workers.get(camera_id)
+        if worker is None or self.db is None:
+            raise KeyError(f"camera {camera_id!r} is not running; running: "
+                           f"{sorted(self.workers)}")
+        _switch(worker, stopped)
+        CameraRepository(self.db).set_stopped(camera_id, stopped, actor, reason)
+
+    def set_all_stopped(self, stopped: bool, actor: str, reason: str) -> None:
+        """Stop (or resume) the analysis of every camera at once; stored, audited, logged."""
+        if self.db is None:
+            raise RuntimeError("the site is not started")
+        for worker in self.workers.values():
+            _switch(worker, stopped)
+        CameraRepository(self.db).set_all_stopped(stopped, actor, reason)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every camera has finished (files ended) or ``timeout``; True if done."""
@@ -117,6 +142,10 @@ class SiteRunner:
         """Stop every camera, finish the clips, write everything queued, close the database."""
         for worker in self.workers.values():
             worker.stop()
+        now = datetime.now(UTC)
+        for camera_id in self.workers:
+            self._record_health(camera_id, Health("down"), now, "analysis stopped: Vigie shut "
+                                "down", state_override=HealthState.STOPPED)
         if self.recorder is not None:
             self.recorder.close()
         self._audit("analysis.stop", "site", {"cameras": sorted(self.workers)})
@@ -138,9 +167,11 @@ class SiteRunner:
         if not result.ok:
             log.warning("clip of alert %s failed: %s", result.alert_uuid, result.error)
 
-    def _record_health(self, camera_id: str, state: Health, at: datetime, reason: str) -> None:
+    def _record_health(self, camera_id: str, state: Health, at: datetime, reason: str,
+                       *, state_override: HealthState | None = None) -> None:
         if self.writer is not None:
-            self.writer.submit(RecordHealth(camera_id, HealthState(str(state)), at, reason))
+            stored = state_override or HealthState(str(state))
+            self.writer.submit(RecordHealth(camera_id, stored, at, reason))
         log.info("camera %s %s: %s", camera_id, state, reason)
 
     def _audit(self, action: str, target: str, details: dict[str, object]) -> None:
@@ -148,3 +179,9 @@ class SiteRunner:
             self.writer.submit(AppendAudit(actor="system", action=action, target=target,
                                            at=datetime.now(UTC), details=details))
 
+
+def _switch(worker: CameraWorker, stopped: bool) -> None:
+    if stopped:
+        worker.reader.pause()
+    else:
+        worker.reader.resume()
