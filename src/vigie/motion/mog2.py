@@ -24,7 +24,7 @@ class Mog2Motion:
         ...     boxes = m.detect(still)
         >>> moved = still.copy(); moved[100:160, 50:90] = 255
         >>> m.detect(moved).round().tolist()  # grown by the dilation
-        [[45.0, 95.0, 95.0, 165.0]]
+        [[40.0, 90.0, 100.0, 170.0]]
     """
 
     def __init__(self, config: MotionConfig) -> None:
