@@ -197,3 +197,18 @@ def test_stop_while_a_clip_is_recording_is_clean(vtest_avi: Path, nanodet_models
             facts = clip_facts(data_dir / alert.clip_path)
             assert facts.codec == "vp9"
             assert facts.duration_s > 0
+
+
+@pytest.mark.timeout(60)
+def test_a_second_stop_writes_nothing(vtest_head: Path, nanodet_models_dir: Path,
+                                      tmp_path: Path) -> None:
+    site = load_site(tmp_path, site_data([campus_camera(GOOD, vtest_head, realtime=True)],
+                                         nanodet_models_dir))
+    runner = SiteRunner(site)
+    runner.start()
+    time.sleep(0.5)
+    runner.stop()
+    runner.stop()  # e.g. a signal handler and a finally block both stopping the site
+    spool = tmp_path / "data" / "spool"
+    assert not list(spool.glob("*.jsonl")), "writes after the writer closed were spooled"
+    assert read_outcome(site, {}).audit_actions.count("analysis.stop") == 1
