@@ -70,10 +70,10 @@ def summarise_demo(site: SiteConfig, console: Console) -> int:
 
 
 def _count_totals(repo: CountRepository, site: SiteConfig) -> Counter[tuple[str, str]]:
-    """Crossings per (rule, direction) over the last day, all cameras."""
-    until = datetime.now(UTC) + timedelta(minutes=1)
+    """Crossings per (rule, direction) of the last day, all cameras."""
+    until = datetime.now(UTC) + timedelta(days=1)
     totals: Counter[tuple[str, str]] = Counter()
     for camera in site.cameras:
-        for point in repo.series(camera.id, until - timedelta(days=1), until):
+        for point in repo.series(camera.id, until - timedelta(days=2), until):
             totals[(point.rule_id, point.direction)] += point.count
     return totals

@@ -307,7 +307,8 @@ class PyAVSource:
                      decoded_at=time.monotonic())
 
     def _wall(self, ts: float) -> datetime:
-        if self._live or self._start_wall is None:
+        """Live, or a file played faster than its own clock: now; a paced file: its clock."""
+        if self._live or self._start_wall is None or not self._opts.realtime:
             return datetime.now(UTC)
         return self._start_wall + timedelta(seconds=ts)
 

@@ -26,15 +26,15 @@ def run_site(site: SiteConfig, duration_s: float | None, live: bool,
              console: Console) -> SiteRunner:
     """Run a site until Ctrl-C, the duration, or the end of every file; then stop cleanly."""
     stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, _set_on_signal(stop))
     runner = SiteRunner(site, on_alert=lambda e: console.print(_alert_line(e)))
-    runner.start()
-    console.print(f"[bold]{site.site.name}[/]: {len(runner.workers)} camera(s); data in "
-                  f"{runner.data_dir}; Ctrl-C to stop")
+    previous = signal.signal(signal.SIGINT, _set_on_signal(stop))
     try:
+        runner.start()
+        console.print(f"[bold]{site.site.name}[/]: {len(runner.workers)} camera(s); data in "
+                      f"{runner.data_dir}; Ctrl-C to stop")
         _watch(runner, stop, duration_s, live, console)
-    finally:
         console.print("stopping: finishing clips and writes...")
+    finally:
         runner.stop()
         signal.signal(signal.SIGINT, previous)
     return runner

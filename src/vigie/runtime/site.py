@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ from vigie.core.types import Event
 from vigie.detect.base import Detector
 from vigie.events.alerts import AlertPolicy
 from vigie.events.evidence import ClipRecorder, ClipResult
-from vigie.ingest import CameraReader, Health
+from vigie.ingest import CameraReader, Health, ReaderState
 from vigie.runtime.alerting import AlertSink, LatencyLog
 from vigie.runtime.camera import CameraStatus, CameraWorker
 from vigie.runtime.detectors import SharedDetector
@@ -66,11 +65,26 @@ class SiteRunner:
         self.writer: AlertWriter | None = None
         self.shared_detector: SharedDetector | None = None
         self.recorder: ClipRecorder | None = None
-        self._lock = threading.Lock()
         self.started_at = 0.0
+        self._stopped = False
 
     def start(self) -> None:
-        """Open the database, start the writer, the detector and every enabled camera."""
+        """Load the detector, open the database, start the writer and every enabled camera.
+
+        If anything fails, what was started is stopped again before the error propagates.
+        """
+        if self._detector is None:
+            from vigie.detect.factory import build_detector
+
+            self._detector = build_detector(self.site.detector)
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        assert self._detector is not None
         self.data_dir.mkdir(parents=True, exist_ok=True)
         url = self.site.storage.resolved_url()
         migrate(url)
@@ -80,10 +94,6 @@ class SiteRunner:
         alerts = self.site.alerts
         self.recorder = ClipRecorder(before_s=alerts.clip_before_s, after_s=alerts.clip_after_s,
                                      on_done=self._clip_done)
-        if self._detector is None:
-            from vigie.detect.factory import build_detector
-
-            self._detector = build_detector(self.site.detector)
         self.shared_detector = SharedDetector(self._detector, self._detector_workers)
         for camera in self.site.cameras:
             if camera.enabled:
@@ -139,16 +149,25 @@ class SiteRunner:
         return True
 
     def stop(self) -> None:
-        """Stop every camera, finish the clips, write everything queued, close the database."""
+        """Stop every camera, finish the clips, write everything queued, close the database.
+
+        Cameras that were up are logged as stopped; a down camera keeps its reason. A second
+        call does nothing.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        running = [cid for cid, w in self.workers.items() if w.reader.state is ReaderState.UP]
         for worker in self.workers.values():
             worker.stop()
         now = datetime.now(UTC)
-        for camera_id in self.workers:
-            self._record_health(camera_id, Health("down"), now, "analysis stopped: Vigie shut "
-                                "down", state_override=HealthState.STOPPED)
+        for camera_id in running:
+            self._record_health(camera_id, Health.DOWN, now, "analysis stopped: Vigie shut down",
+                                state_override=HealthState.STOPPED)
         if self.recorder is not None:
             self.recorder.close()
-        self._audit("analysis.stop", "site", {"cameras": sorted(self.workers)})
+        if self.started_at:
+            self._audit("analysis.stop", "site", {"cameras": sorted(self.workers)})
         if self.writer is not None:
             self.writer.close()
         if self.db is not None:
