@@ -4,7 +4,11 @@ VigieError
 ├── ConfigError      invalid site configuration (file, line and path in the message)
 ├── SourceError      a video source cannot be opened or stops delivering frames
 ├── ModelError       a model file is missing, corrupt or not what its manifest promised
-└── StoreError       the database or the evidence folder cannot be written
+├── StoreError       the database or the evidence folder cannot be written
+└── AlertError       (vigie.store.errors) an alert decision cannot be applied
+    ├── AlertNotFoundError     no such alert
+    ├── InvalidTransitionError the alert's status does not allow the action
+    └── AlertConflictError     another operator decided first (carries their decision)
 """
 
 from __future__ import annotations
