@@ -307,8 +307,9 @@ class PyAVSource:
                      decoded_at=time.monotonic())
 
     def _wall(self, ts: float) -> datetime:
-        """Live, or a file played faster than its own clock: now; a paced file: its clock."""
-        if self._live or self._start_wall is None or not self._opts.realtime:
+        """Live: now. File: its start plus ``ts`` when paced or given a start; else now."""
+        paced = self._opts.realtime or self._opts.start_wall is not None
+        if self._live or self._start_wall is None or not paced:
             return datetime.now(UTC)
         return self._start_wall + timedelta(seconds=ts)
 
