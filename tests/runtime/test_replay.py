@@ -113,3 +113,16 @@ def test_matching_is_one_to_one() -> None:
     assert matched([10.0, 10.2], [10.1], 1.5) == 1
     assert matched([10.0, 13.0], [10.1, 12.0], 1.5) == 2
     assert matched([10.0], [12.0], 1.5) == 0
+
+
+def test_region_mode_looks_through_windows_and_keeps_counting(
+        vtest_avi: Path, nanodet_models_dir: Path, tmp_path: Path) -> None:
+    """Experimental ``detector.regions``: cheaper runs, counts still within the tolerance."""
+    data = demo_site_data(vtest_avi, nanodet_models_dir)
+    data["detector"] = {**data.get("detector", {}), "regions": True}
+    site = load_site(tmp_path, data)
+    report = replay(site, "pets-campus", build_detector(site.detector))
+    assert report.regional_runs > 0.2 * report.detector_runs
+    for direction in ("in", "out"):
+        assert abs(report.counts[RULE][direction] - len(EYE_COUNT[direction])) \
+            <= COUNT_TOLERANCE

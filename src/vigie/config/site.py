@@ -193,6 +193,10 @@ class DetectorConfig(VigieModel):
                                  "backpack", "handbag", "suitcase", "knife"],
         description="Labels kept; others are dropped after detection.")
     threads: int = Field(2, ge=1, le=64, description="onnxruntime intra-op threads.")
+    regions: bool = Field(False, description="Experimental, NanoDet only: when motion gating "
+                          "runs the detector because of motion, look only through windows "
+                          "around it (Frigate's regions) when cheaper than the whole frame. "
+                          "Cheaper runs, but less stable tracks (see docs/PERFORMANCE.md).")
     providers: list[str] | None = Field(None, description="onnxruntime execution providers in "
                                         "order; default: CUDA when present, else CPU.")
     models_dir: Path | None = Field(None, description="Model cache; default ~/.cache/vigie/models "

@@ -34,8 +34,15 @@ class Detector(Protocol):
         >>> people = dets[dets.class_names == "person"]  # doctest: +SKIP
     """
 
-    labels: tuple[str, ...]
-    input_size: tuple[int, int]
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Class names of the model."""
+        ...
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(width, height) of the model input."""
+        ...
 
     def detect(self, image: ImageArray) -> Detections:
         """Boxes in one (H, W, 3) uint8 BGR image, in its pixel coordinates."""

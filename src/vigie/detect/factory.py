@@ -78,6 +78,10 @@ def build_detector(cfg: DetectorConfig) -> Detector:
         >>> det = build_detector(DetectorConfig(model="nanodet", threads=2))  # doctest: +SKIP
     """
     path = resolve_model(cfg.model, cfg.models_dir)
+    if cfg.model == "nanodet" and cfg.regions:
+        from vigie.detect.regions import RegionDetector
+
+        return RegionDetector.from_path(path, _options(cfg, COCO_CLASSES))
     if cfg.model in OBJECT_DETECTORS:
         return OBJECT_DETECTORS[cfg.model](path, _options(cfg, COCO_CLASSES))
     if cfg.model in MANIFESTS:

@@ -40,6 +40,7 @@ class DetectionScheduler:
     def __init__(self, config: MotionConfig) -> None:
         self._config = config
         self._last_run: float | None = None
+        self._last_full: float | None = None
         self._empty = np.zeros((0, 4), np.float32)
         self._empty_at = np.zeros(0)
 
@@ -63,6 +64,14 @@ class DetectionScheduler:
             self._last_run = ts
         return bool(run)
 
+    def full_frame_due(self, ts: float) -> bool:
+        """Whether the next run must see the whole frame: first run, or a periodic recheck."""
+        return self._last_full is None or ts - self._last_full >= self._config.recheck_s
+
+    def ran_full_frame(self, ts: float) -> None:
+        """Record that the detector has just seen the whole frame."""
+        self._last_full = ts
+
     def observed(self, ts: float, motion: Boxes, detections: Boxes) -> None:
         """After a detector run: remember the moving regions in which it found nothing."""
         empty = motion[~_covered(motion, detections)] if len(motion) else motion
@@ -76,7 +85,7 @@ class DetectionScheduler:
 
     def reset(self) -> None:
         """Run the detector on the next frame; forget the empty regions."""
-        self._last_run = None
+        self._last_run = self._last_full = None
         self._empty = np.zeros((0, 4), np.float32)
         self._empty_at = np.zeros(0)
 

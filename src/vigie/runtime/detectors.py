@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +12,7 @@ import numpy.typing as npt
 
 from vigie.core.types import Detections
 from vigie.detect.base import Detector
+from vigie.detect.regions import Crop, RegionDetector
 
 __all__ = ["SharedDetector"]
 
@@ -36,6 +38,7 @@ class SharedDetector:
 
     def __init__(self, detector: Detector, workers: int = 1) -> None:
         self.detector = detector
+        self.regional_runs = 0
         self.labels = detector.labels
         self._slots = threading.BoundedSemaphore(workers)
         self._lock = threading.Lock()
@@ -43,10 +46,27 @@ class SharedDetector:
 
     def __call__(self, image: npt.NDArray[np.uint8]) -> Detections:
         """Detect objects in one BGR image (blocks while every slot is busy)."""
+        return self._run(lambda: self.detector.detect(image))
+
+    @property
+    def regional(self) -> RegionDetector | None:
+        """The detector, when it can look at windows of the frame only."""
+        return self.detector if isinstance(self.detector, RegionDetector) else None
+
+    def detect_crops(self, image: npt.NDArray[np.uint8], crops: Sequence[Crop],
+                     regions: npt.NDArray[np.float32]) -> Detections:
+        """Detect objects in windows of one BGR image (see ``RegionDetector.detect_crops``)."""
+        regional = self.regional
+        if regional is None:
+            raise TypeError("this detector cannot work on windows")
+        self.regional_runs += 1
+        return self._run(lambda: regional.detect_crops(image, crops, regions))
+
+    def _run(self, work: Callable[[], Detections]) -> Detections:
         asked = time.perf_counter()
         with self._slots:
             started = time.perf_counter()
-            detections = self.detector.detect(image)
+            detections = work()
             done = time.perf_counter()
         with self._lock:
             self._stats.runs += 1

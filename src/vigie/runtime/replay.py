@@ -14,6 +14,7 @@ from vigie.detect.base import Detector
 from vigie.events.alerts import Admission, AlertPolicy
 from vigie.ingest import PyAVSource
 from vigie.rules.tripwire import Tripwire
+from vigie.runtime.detectors import SharedDetector
 from vigie.runtime.pipeline import CameraPipeline
 
 __all__ = ["ReplayReport", "replay"]
@@ -30,6 +31,7 @@ class ReplayReport:
     frames: int = 0
     duration_s: float = 0.0
     detector_runs: int = 0
+    regional_runs: int = 0
     alerts: list[Event] = field(default_factory=list)
     suppressed: int = 0
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -39,6 +41,7 @@ class ReplayReport:
         return {
             "camera": self.camera_id, "video": self.video, "frames": self.frames,
             "duration_s": round(self.duration_s, 2), "detector_runs": self.detector_runs,
+            "regional_runs": self.regional_runs,
             "suppressed": self.suppressed, "counts": self.counts,
             "alerts": [{"t": round(e.ts, 2), "kind": e.kind, "rule": e.rule_id, "zone": e.zone,
                         "confidence": e.confidence, "tracks": list(e.track_ids),
@@ -62,7 +65,8 @@ def replay(site: SiteConfig, camera_id: str, detector: Detector, video: Path | N
     source_cfg = SourceConfig(url=url, realtime=False, loop=False)
     camera = camera.model_copy(update={"source": source_cfg})
     source = PyAVSource.from_config(camera)
-    pipeline = CameraPipeline(camera, site, detector.detect)
+    shared = SharedDetector(detector)
+    pipeline = CameraPipeline(camera, site, shared)
     overrides = {a.rule_id: a.cooldown_s for a in camera.analytics if a.cooldown_s is not None}
     policy = AlertPolicy(site.alerts.cooldown_s, overrides)
     report = ReplayReport(camera_id, url)
@@ -83,6 +87,7 @@ def replay(site: SiteConfig, camera_id: str, detector: Detector, video: Path | N
     finally:
         source.close()
     report.frames, report.detector_runs = pipeline.frames, pipeline.detector_runs
+    report.regional_runs = shared.regional_runs
     report.counts = {r.rule_id: dict(r.counts) for r in pipeline.rules if isinstance(r, Tripwire)}
     return report
 
