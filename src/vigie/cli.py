@@ -160,7 +160,7 @@ def bench(
     = "4,8,12,16,20,24,28,32",
     duration: Annotated[float, typer.Option(help="Seconds per trial.")] = 30.0,
     video: Annotated[Path | None, typer.Option(help="Footage; default vtest.avi.")] = None,
-    workers: Annotated[int, typer.Option(help="Detector runs at once.")] = 2,
+    workers: Annotated[int, typer.Option(help="Detector runs at once.")] = 3,
     threads: Annotated[int, typer.Option(help="onnxruntime threads per run.")] = 1,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report "
                                                 "(Markdown, plus a PNG plot beside it).")]

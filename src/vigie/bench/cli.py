@@ -14,22 +14,23 @@ from vigie.demo.media import obtain_vtest
 from vigie.demo.run import shared_data_dirs
 from vigie.detect.factory import build_detector
 from vigie.rules.tripwire import Tripwire
+from vigie.runtime.detectors import SharedDetector
 from vigie.runtime.pipeline import CameraPipeline
 
 __all__ = ["run_benchmark"]
 
 
 def run_benchmark(counts: list[int], duration_s: float, video: Path | None, workers: int,
-                  threads: int, output: Path | None, console: Console) -> BenchReport:
+                  threads: int, output: Path | None, console: Console,
+                  modes: tuple[str, ...] = ("naive", "gated", "regions")) -> BenchReport:
     """Run every trial, compare tripwire counts gated/naive, write the report if asked."""
     if video is None:
         video = obtain_vtest(Path.home() / ".cache" / "vigie" / "media", shared_data_dirs())
     template = files("vigie.demo").joinpath("site.yaml").read_text(encoding="utf-8")
     console.print(f"benchmark on {video}: {duration_s:.0f} s per trial")
-    report = run_bench(template, str(video), counts, duration_s, say=console.print,
-                       detector_workers=workers, threads=threads)
-    report.counts = {mode: tripwire_counts(template, video, gated=mode == "gated")
-                     for mode in ("naive", "gated")}
+    report = run_bench(template, str(video), counts, duration_s, modes=modes,
+                       say=console.print, detector_workers=workers, threads=threads)
+    report.counts = {mode: tripwire_counts(template, video, mode) for mode in modes}
     console.print(f"max cameras in real time: gated {report.max_cameras('gated')}, naive "
                   f"{report.max_cameras('naive')}; tripwire counts {report.counts}")
     if output is not None:
@@ -40,15 +41,17 @@ def run_benchmark(counts: list[int], duration_s: float, video: Path | None, work
     return report
 
 
-def tripwire_counts(template: str, video: Path, gated: bool) -> dict[str, int]:
+def tripwire_counts(template: str, video: Path, mode: str) -> dict[str, int]:
     """Main-path crossings of the whole clip, every frame analysed (no real-time drops)."""
     from vigie.ingest import PyAVSource
 
     site = parse_config(template)
     camera = site.cameras[0].model_copy(update={"source": site.cameras[0].source.model_copy(
         update={"url": str(video), "realtime": False})})
-    site = site.model_copy(update={"motion": site.motion.model_copy(update={"enabled": gated})})
-    pipeline = CameraPipeline(camera, site, build_detector(site.detector).detect)
+    site = site.model_copy(update={
+        "motion": site.motion.model_copy(update={"enabled": mode != "naive"}),
+        "detector": site.detector.model_copy(update={"regions": mode == "regions"})})
+    pipeline = CameraPipeline(camera, site, SharedDetector(build_detector(site.detector)))
     source = PyAVSource.from_config(camera)
     source.open()
     try:

@@ -40,7 +40,7 @@ class BenchReport:
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         return {"machine": self.machine, "started": self.started, "duration_s": self.duration_s,
-                "max_cameras": {m: self.max_cameras(m) for m in ("gated", "naive")},
+                "max_cameras": {m: self.max_cameras(m) for m in ("naive", "gated", "regions")},
                 "tripwire_counts": self.counts,
                 "trials": [t.as_dict() for t in self.trials]}
 
@@ -62,7 +62,7 @@ def machine_description() -> str:
 
 
 def run_bench(template: str, video: str, counts: Sequence[int], duration_s: float,
-              modes: Sequence[str] = ("naive", "gated"), say: Say = print,
+              modes: Sequence[str] = ("naive", "gated", "regions"), say: Say = print,
               detector_workers: int = 1, threads: int = 2) -> BenchReport:
     """Run trials of increasing camera counts per mode until one fails to keep up.
 

@@ -192,11 +192,15 @@ class DetectorConfig(VigieModel):
         default_factory=lambda: ["person", "bicycle", "car", "motorcycle", "bus", "truck",
                                  "backpack", "handbag", "suitcase", "knife"],
         description="Labels kept; others are dropped after detection.")
-    threads: int = Field(2, ge=1, le=64, description="onnxruntime intra-op threads.")
-    regions: bool = Field(False, description="Experimental, NanoDet only: when motion gating "
-                          "runs the detector because of motion, look only through windows "
-                          "around it (Frigate's regions) when cheaper than the whole frame. "
-                          "Cheaper runs, but less stable tracks (see docs/PERFORMANCE.md).")
+    threads: int = Field(1, ge=1, le=64, description="onnxruntime intra-op threads per run.")
+    workers: int = Field(3, ge=1, le=64, description="Detector runs at once, shared by all "
+                         "cameras. One thread each and a few more runs than cores keeps the "
+                         "cores busy while Python holds the GIL elsewhere.")
+    regions: bool = Field(True, description="NanoDet: when motion gating runs the detector "
+                          "because of motion, look only through windows around it (Frigate's "
+                          "regions) when cheaper than the whole frame: about twice the cameras "
+                          "per machine; false sees the whole frame every run (slightly steadier "
+                          "tracks, see docs/PERFORMANCE.md).")
     providers: list[str] | None = Field(None, description="onnxruntime execution providers in "
                                         "order; default: CUDA when present, else CPU.")
     models_dir: Path | None = Field(None, description="Model cache; default ~/.cache/vigie/models "

@@ -70,10 +70,10 @@ class CameraPipeline:
         t = _lap(stages, "motion", t)
         known = self._tracker.known_boxes(frame.ts, frame.size)
         if self._scheduler.should_detect(frame.ts, motion, known, self._tracker.tentative > 0):
-            detections = self._run_detector(frame, motion, known)
+            detections, windows = self._run_detector(frame, motion, known)
             self._scheduler.observed(frame.ts, motion, detections.xyxy)
             t = _lap(stages, "detect", t)
-            detections, tracks = self._tracker.update(detections, frame.ts, frame.size)
+            detections, tracks = self._tracker.update(detections, frame.ts, frame.size, windows)
             detected = True
             self.detector_runs += 1
         else:
@@ -86,22 +86,28 @@ class CameraPipeline:
         return result, events
 
     def _run_detector(self, frame: Frame, motion: npt.NDArray[np.float32],
-                      known: npt.NDArray[np.float32]) -> Detections:
+                      known: npt.NDArray[np.float32],
+                      ) -> tuple[Detections, npt.NDArray[np.float32] | None]:
         """The whole frame, or, with ``detector.regions``, windows around what moves.
 
         Windows are used only for motion-triggered runs and when cheaper than the whole
         frame; the first run and every ``recheck_s`` see the whole frame.
+
+        Returns:
+            The detections, and the windows looked through (None: the whole frame).
         """
         regional = getattr(self._detect, "regional", None)
         if regional is None or not len(motion) or self._scheduler.full_frame_due(frame.ts):
             self._scheduler.ran_full_frame(frame.ts)
-            return self._detect(frame.image)
+            return self._detect(frame.image), None
         regions = _regions_of_interest(motion, known, frame.size)
         crops = regional.plan(regions, frame.size)
         if not crops or any(c.is_full_frame(frame.size) for c in crops):
             self._scheduler.ran_full_frame(frame.ts)
-            return self._detect(frame.image)
-        return self._detect.detect_crops(frame.image, crops, regions)  # type: ignore[attr-defined,no-any-return]
+            return self._detect(frame.image), None
+        found = self._detect.detect_crops(frame.image, crops, regions)  # type: ignore[attr-defined]
+        windows: npt.NDArray[np.float32] = np.stack([c.xyxy for c in crops]).astype(np.float32)
+        return found, windows
 
     def reset(self) -> None:
         """Start afresh (the source reconnected or looped): no state survives."""

@@ -43,7 +43,8 @@ class SiteRunner:
     Args:
         site: The validated site configuration.
         detector: The detector to share; default: built from ``site.detector``.
-        detector_workers: Detector runs allowed at the same time.
+        detector_workers: Detector runs allowed at the same time; default
+            ``site.detector.workers``.
         on_alert: Called with each event that became an alert.
 
     Example:
@@ -52,12 +53,12 @@ class SiteRunner:
     """
 
     def __init__(self, site: SiteConfig, *, detector: Detector | None = None,
-                 detector_workers: int = 1,
+                 detector_workers: int | None = None,
                  on_alert: Callable[[Event], None] | None = None) -> None:
         self.site = site
         self.data_dir = Path(site.storage.data_dir)
         self._detector = detector
-        self._detector_workers = detector_workers
+        self._detector_workers = detector_workers or site.detector.workers
         self._on_alert = on_alert
         self.latency = LatencyLog()
         self.workers: dict[str, CameraWorker] = {}

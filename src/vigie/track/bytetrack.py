@@ -21,6 +21,8 @@ _VELOCITY_WINDOW_S = 1.0
 #: to be another object (ByteTrack's motion-only matching can hand a lost person's id to a
 #: nearby false detection): it gets a new id.
 _MAX_HEIGHT_RATIO = 1.8
+#: Below this anchor speed (fractions of the frame per second) an object counts as still.
+_STILL_SPEED = 0.02
 
 
 @dataclass
@@ -80,18 +82,25 @@ class ObjectTracker:
         self._ids.clear()
         self._last_tracks = ()
 
-    def update(self, detections: Detections, ts: float,
-               frame_size: tuple[int, int]) -> tuple[Detections, tuple[Track, ...]]:
+    def update(self, detections: Detections, ts: float, frame_size: tuple[int, int],
+               windows: npt.NDArray[np.float32] | None = None,
+               ) -> tuple[Detections, tuple[Track, ...]]:
         """Associate this frame's detections with tracks.
 
         Args:
             detections: Boxes of the frame.
             ts: Stream time of the frame (s), strictly increasing.
             frame_size: (width, height) in pixels.
+            windows: (K, 4) pixel windows the detector looked through when it did not see the
+                whole frame: still objects outside them are held where they are (as Frigate
+                does with stationary objects) instead of being counted as missed.
 
         Returns:
             The confirmed detections with ``tracker_id`` set, and their tracks.
         """
+        if windows is not None:
+            detections = Detections.merge([detections, self._still_outside(detections.labels,
+                                                                          windows)])
         tracked = self._bytetrack.update(_to_supervision(detections), timestamp=ts)
         ids = np.asarray(tracked.tracker_id if tracked.tracker_id is not None else [], np.int64)
         keep = ids >= 0
@@ -119,6 +128,18 @@ class ObjectTracker:
                         * (ts - t.last_seen)) for t in self._last_tracks]
         estimated = [t.get_state_bbox() for t in self._bytetrack.tracks]
         return np.asarray(moved + estimated, np.float32).reshape(-1, 4)
+
+    def _still_outside(self, labels: tuple[str, ...],
+                       windows: npt.NDArray[np.float32]) -> Detections:
+        """Still, confirmed objects whose centre no window covers, as detections where they are."""
+        held = [t for t in self._last_tracks
+                if float(np.hypot(*t.velocity)) < _STILL_SPEED and t.label in labels
+                and not _inside_any(t.box, windows)]
+        return Detections(np.asarray([t.box for t in held], np.float32).reshape(-1, 4),
+                          np.asarray([max(t.confidence, self._config.high_threshold)
+                                      for t in held], np.float32),
+                          np.asarray([labels.index(t.label) for t in held], np.int64),
+                          labels=labels)
 
     @property
     def tentative(self) -> int:
@@ -206,3 +227,9 @@ def _confidences(det: sv.Detections) -> npt.NDArray[np.float32]:
     if det.confidence is None:
         return np.ones(len(det), np.float32)
     return np.asarray(det.confidence, np.float32)
+
+
+def _inside_any(box: tuple[float, float, float, float], windows: npt.NDArray[np.float32]) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return bool(((windows[:, 0] <= cx) & (cx < windows[:, 2])
+                 & (windows[:, 1] <= cy) & (cy < windows[:, 3])).any())
