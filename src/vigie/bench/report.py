@@ -29,10 +29,10 @@ def render_markdown(report: BenchReport, plot_name: str | None = None) -> str:
         "with the demo site's rules (zone intrusion, tripwire, loitering).",
         "- A trial *keeps up* when >= 95 % of the frames due were analysed and the p95 latency "
         "from decoding a frame to the end of its rules is under 1 s.",
-        "- *naive*: the detector runs on every analysed frame; *gated* (the default): motion "
-        "gating decides when it runs (see docs/architecture.md); *regions*: gated, and a run "
-        "caused by motion looks only through windows around it (`detector.regions: true`, "
-        "experimental).", "",
+        "- *naive*: the detector runs on every analysed frame; *gated*: motion gating decides "
+        "when it runs, and each run sees the whole frame (`detector.regions: false`); "
+        "*regions* (the default): gated, and a run caused by motion looks only through "
+        "windows around it (see docs/architecture.md).", "",
         f"**Cameras kept up in real time: {verdicts}.**", "",
     ]
     if plot_name:
