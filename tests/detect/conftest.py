@@ -1,8 +1,10 @@
-"""Fixtures for detector tests: a models folder seeded from ../shared/models, check images."""
+"""Fixtures for detector tests: one registered model file, the bundled check images.
+
+The seeded models folder (``models_dir``) comes from ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -11,28 +13,6 @@ import pytest
 
 from vigie.models import MANIFESTS
 from vigie.models.check import load_asset
-from vigie.models.fetch import fetch_models
-
-SHARED = Path(os.environ.get("VIGIE_SHARED_DIR", Path(__file__).resolve().parents[2].parent
-                            / "shared"))
-
-
-def seed_models_dir(target: Path) -> Path:
-    """Install every model found in ../shared/models into ``target`` (checked, as fetch does)."""
-    source = SHARED / "models"
-    present = [m.name for m in MANIFESTS.values() if (source / m.file).is_file()]
-    if not present:
-        pytest.skip(f"no pretrained models in {source} (set VIGIE_SHARED_DIR)")
-    results = fetch_models(present, target, source_dir=source)
-    failed = [r for r in results if r.status == "failed"]
-    assert not failed, failed
-    return target
-
-
-@pytest.fixture(scope="session")
-def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A temporary models folder holding the shared models that passed their checks."""
-    return seed_models_dir(tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture

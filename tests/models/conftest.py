@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import SHARED
 from vigie.models import MANIFESTS
 from vigie.models.fetch import fetch_models
-
-SHARED = Path(os.environ.get("VIGIE_SHARED_DIR", Path(__file__).resolve().parents[2].parent
-                            / "shared"))
 
 
 @pytest.fixture(scope="session")

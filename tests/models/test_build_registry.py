@@ -13,12 +13,12 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
+from tests.conftest import SHARED
 from vigie.models import get_manifest
 from vigie.models.build import BuildContext, build_model
 from vigie.models.check import run_check
 
-SHARED_MODELS = Path(os.environ.get(
-    "VIGIE_SHARED_DIR", Path(__file__).resolve().parents[2].parent / "shared")) / "models"
+SHARED_MODELS = SHARED / "models"
 
 pytestmark = [
     pytest.mark.slow,

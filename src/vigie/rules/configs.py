@@ -8,22 +8,28 @@ from pydantic import Field
 
 from vigie.rules.base import RuleConfig
 
-__all__ = ["AnalyticConfig", "LoiteringConfig", "TripwireConfig", "ZoneIntrusionConfig"]
+__all__ = ["AnalyticConfig", "LoiteringConfig", "TripwireConfig", "ZoneIntrusionConfig",
+           "ZoneRuleConfig"]
 
 
-class ZoneIntrusionConfig(RuleConfig):
-    """A watched object enters, or is present in, a forbidden or sensitive zone."""
+class ZoneRuleConfig(RuleConfig):
+    """Settings of the rules that watch objects inside a zone."""
 
-    kind: Literal["zone_intrusion"] = "zone_intrusion"
-    zone: str = Field(description="Name of the camera zone that is forbidden.")
-    min_dwell_s: float = Field(1.0, ge=0, le=3600, description="Seconds the object must stay "
-                               "inside before the alert (filters box flicker at the border).")
+    zone: str = Field(description="Name of the camera zone.")
     exit_grace_s: float = Field(2.0, ge=0, le=3600, description="Seconds an object may vanish "
-                                "or step out without ending the incident (inertia).")
+                                "or step out without ending its incident (inertia).")
 
     @property
     def target(self) -> str | None:  # noqa: D102
         return self.zone
+
+
+class ZoneIntrusionConfig(ZoneRuleConfig):
+    """A watched object enters, or is present in, a forbidden or sensitive zone."""
+
+    kind: Literal["zone_intrusion"] = "zone_intrusion"
+    min_dwell_s: float = Field(1.0, ge=0, le=3600, description="Seconds the object must stay "
+                               "inside before the alert (filters box flicker at the border).")
 
 
 class TripwireConfig(RuleConfig):
@@ -37,27 +43,23 @@ class TripwireConfig(RuleConfig):
     margin: float = Field(0.01, ge=0, le=0.2, description="Hysteresis: distance (fraction of "
                           "the frame diagonal) the anchor must reach on each side of the line "
                           "for a crossing to count.")
-    min_track_age_s: float = Field(0.4, ge=0, le=60, description="A track younger than this "
-                                   "never counts (a new id after an ID switch starts uncounted).")
+    min_track_age_s: float = Field(0.4, ge=0, le=60, description="A crossing by a younger "
+                                   "track counts only once the track reaches this age "
+                                   "(short-lived false tracks never count).")
 
     @property
     def target(self) -> str | None:  # noqa: D102
         return self.line
 
 
-class LoiteringConfig(RuleConfig):
+class LoiteringConfig(ZoneRuleConfig):
     """A watched object stays in a zone for at least a given time."""
 
     kind: Literal["loitering"] = "loitering"
-    zone: str = Field(description="Name of the camera zone.")
     dwell_s: float = Field(60.0, gt=0, le=86400, description="Seconds in the zone before the "
                            "alert.")
     exit_grace_s: float = Field(3.0, ge=0, le=3600, description="Seconds an object may vanish "
                                 "or step out without resetting its dwell.")
-
-    @property
-    def target(self) -> str | None:  # noqa: D102
-        return self.zone
 
 
 AnalyticConfig = Annotated[

@@ -7,12 +7,12 @@ from typing import TypeVar
 
 from vigie.core.types import Event, FrameResult, Track
 from vigie.rules.base import CameraContext, Rule
-from vigie.rules.configs import LoiteringConfig, ZoneIntrusionConfig
+from vigie.rules.configs import ZoneRuleConfig
 from vigie.rules.presence import Presence, PresenceTracker
 
 __all__ = ["DwellRule"]
 
-D = TypeVar("D", bound=ZoneIntrusionConfig | LoiteringConfig)
+D = TypeVar("D", bound=ZoneRuleConfig)
 
 
 class DwellRule(Rule[D]):
