@@ -59,8 +59,10 @@ def _extract_from_debian(target: Path) -> None:
                           f"samples) at {target}, or run on a Debian machine with apt-get")
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        got = subprocess.run(["apt-get", "download", "opencv-doc"], cwd=tmp, env=env,
-                             capture_output=True, text=True, check=False)
+        got = _apt_download(tmp, env)
+        if got.returncode != 0 and os.geteuid() == 0:  # a fresh machine has no package lists
+            subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
+            got = _apt_download(tmp, env)
         debs = list(Path(tmp).glob("opencv-doc_*.deb"))
         if got.returncode != 0 or not debs:
             raise SourceError("could not download Debian's opencv-doc for the demo footage "
@@ -74,3 +76,8 @@ def _extract_from_debian(target: Path) -> None:
             tar.wait()
         if extracted.returncode != 0:
             raise SourceError(f"opencv-doc package has no {_DEB_MEMBER}")
+
+
+def _apt_download(folder: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["apt-get", "download", "opencv-doc"], cwd=folder, env=env,
+                          capture_output=True, text=True, check=False)
