@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from vigie.config.site import TrackerConfig
 from vigie.core.types import Detections
@@ -49,3 +50,20 @@ def test_a_box_that_changes_size_implausibly_gets_a_new_id() -> None:
     after = feed(tracker, [person(50, y=150, h=30)], 0.8)  # a cone where the person stood
     assert after
     assert set(after).isdisjoint(first)
+
+
+def test_calibrated_tracks_carry_ground_position_and_speed() -> None:
+    from vigie.geometry import Homography
+
+    # Normalised image (0..1) maps linearly to a 40 m x 30 m ground: 1 px = 0.1 m here.
+    ground = Homography.from_points([(0, 0), (1, 0), (1, 1), (0, 1)],
+                                    [(0, 0), (40, 0), (40, 30), (0, 30)])
+    tracker = ObjectTracker(TrackerConfig(min_hits=1), fps=5, homography=ground)
+    for i in range(8):  # 10 px per 0.2 s = 50 px/s = 5 m/s
+        _, tracks = tracker.update(Detections.from_arrays([person(50 + 10 * i)], [0.9], [0]),
+                                   i * 0.2, SIZE)
+    (track,) = tracks
+    assert track.ground is not None
+    assert track.ground[0] == pytest.approx((50 + 70 + 15) * 0.1, abs=0.05)  # box centre x
+    assert track.ground[1] == pytest.approx(180 * 0.1, abs=0.05)  # box bottom
+    assert track.speed_mps == pytest.approx(5.0, rel=0.05)
