@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from vigie.config.site import AlertsConfig, CameraConfig
 from vigie.core.types import Event
 
 __all__ = ["AlertPolicy", "Admission"]
@@ -49,6 +50,12 @@ class AlertPolicy:
         self._overrides = dict(overrides or {})
         self._incidents: dict[str, float] = {}
         self._last: dict[tuple[str, str, str | None], _Last] = {}
+
+    @classmethod
+    def for_camera(cls, camera: CameraConfig, alerts: AlertsConfig) -> AlertPolicy:
+        """The policy of one camera: the site's cooldown, and each rule's own if it sets one."""
+        overrides = {a.rule_id: a.cooldown_s for a in camera.analytics if a.cooldown_s is not None}
+        return cls(alerts.cooldown_s, overrides)
 
     def admit(self, event: Event) -> Admission:
         """Classify an event and remember it."""

@@ -67,8 +67,7 @@ def replay(site: SiteConfig, camera_id: str, detector: Detector, video: Path | N
     source = PyAVSource.from_config(camera)
     shared = SharedDetector(detector)
     pipeline = CameraPipeline(camera, site, shared)
-    overrides = {a.rule_id: a.cooldown_s for a in camera.analytics if a.cooldown_s is not None}
-    policy = AlertPolicy(site.alerts.cooldown_s, overrides)
+    policy = AlertPolicy.for_camera(camera, site.alerts)
     report = ReplayReport(camera_id, url)
     source.open()
     try:

@@ -112,8 +112,7 @@ class SiteRunner:
                 recorder: ClipRecorder) -> CameraWorker:
         reader = CameraReader.from_config(camera, on_health=self._record_health)
         pipeline = CameraPipeline(camera, self.site, detector)
-        overrides = {a.rule_id: a.cooldown_s for a in camera.analytics if a.cooldown_s is not None}
-        policy = AlertPolicy(self.site.alerts.cooldown_s, overrides)
+        policy = AlertPolicy.for_camera(camera, self.site.alerts)
         evidence = DiskEvidence(camera, self.site, recorder)
         sink = AlertSink(policy, writer, evidence, self.latency, self._on_alert)
         return CameraWorker(reader, pipeline, sink, evidence)
