@@ -4,9 +4,10 @@ from vigie.geometry.core import (
     Homography,
     points_in_polygon,
     polygon_problem,
+    prepared_polygon,
     segments_intersect,
     side_of_line,
 )
 
-__all__ = ["Homography", "points_in_polygon", "polygon_problem", "segments_intersect",
-           "side_of_line"]
+__all__ = ["Homography", "points_in_polygon", "polygon_problem", "prepared_polygon",
+           "segments_intersect", "side_of_line"]

@@ -11,8 +11,8 @@ import numpy.typing as npt
 import shapely
 from shapely.validation import explain_validity
 
-__all__ = ["Homography", "points_in_polygon", "polygon_problem", "segments_intersect",
-           "side_of_line"]
+__all__ = ["Homography", "points_in_polygon", "polygon_problem", "prepared_polygon",
+           "segments_intersect", "side_of_line"]
 
 Point = tuple[float, float]
 Points = npt.NDArray[np.float64]
@@ -38,13 +38,25 @@ def polygon_problem(points: Sequence[Point]) -> str | None:
     return None
 
 
-def points_in_polygon(points: npt.ArrayLike, polygon: Sequence[Point]) -> npt.NDArray[np.bool_]:
-    """(N,) whether each (x, y) point lies inside or on the border of the polygon."""
+def points_in_polygon(points: npt.ArrayLike,
+                      polygon: Sequence[Point] | shapely.Polygon) -> npt.NDArray[np.bool_]:
+    """(N,) whether each (x, y) point lies inside or on the border of the polygon.
+
+    Pass a prepared ``shapely.Polygon`` (see :func:`prepared_polygon`) when testing the same
+    polygon on every frame.
+    """
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(pts) == 0:
         return np.zeros(0, dtype=bool)
-    poly = shapely.Polygon(polygon)
+    poly = polygon if isinstance(polygon, shapely.Polygon) else shapely.Polygon(polygon)
     return np.asarray(shapely.intersects_xy(poly, pts[:, 0], pts[:, 1]), dtype=bool)
+
+
+def prepared_polygon(polygon: Sequence[Point]) -> shapely.Polygon:
+    """A polygon built and prepared once, for fast repeated point tests."""
+    poly = shapely.Polygon(polygon)
+    shapely.prepare(poly)
+    return poly
 
 
 def side_of_line(points: npt.ArrayLike, start: Point, end: Point) -> npt.NDArray[np.float64]:

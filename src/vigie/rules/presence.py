@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vigie.core.types import Track
-from vigie.geometry import points_in_polygon
+from vigie.geometry import points_in_polygon, prepared_polygon
 
 __all__ = ["Presence", "PresenceTracker"]
 
@@ -46,7 +46,7 @@ class PresenceTracker:
 
     def __init__(self, polygon: Sequence[Point], grace_s: float,
                  handover_distance: float = 0.06) -> None:
-        self._polygon = tuple(polygon)
+        self._polygon = prepared_polygon(polygon)
         self._grace_s = grace_s
         self._handover = handover_distance
         self._by_track: dict[int, Presence] = {}
