@@ -1,4 +1,4 @@
-"""Region detection vs full frame: ``uv run python tests/detect/bench_regions.py [--frames N]``.
+"""Region detection vs full frame: ``uv run python -m tests.detect.bench_regions [--frames N]``.
 
 Prints three tables (one onnxruntime thread, CPU):
 
@@ -48,6 +48,7 @@ import onnx
 import onnxruntime as ort
 from scipy.optimize import linear_sum_assignment
 
+from tests.detect.bench_detectors import ms_per_call
 from vigie.core import Detections
 from vigie.detect import CenterNetDetector, DetectorOptions, NanoDetDetector, RuntimeOptions
 from vigie.detect.regions import DEFAULT_COST, DEFAULT_LADDER, CostModel, Ladder, RegionDetector
@@ -60,18 +61,6 @@ VIDEO = ROOT.parent / "shared" / "data" / "pets09_s2l1" / "vtest.avi"
 NATIVE = Ladder((256, 320, 416), scale=1.0)
 ONE_THREAD = RuntimeOptions(threads=1, providers=("CPUExecutionProvider",))
 Boxes = npt.NDArray[np.float32]
-
-
-def ms_per_call(fn: Callable[[], object], repeat: int = 30) -> float:
-    """Median wall time of ``fn`` in milliseconds, after 3 warm-up calls."""
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def _session(model: Path | bytes) -> ort.InferenceSession:

@@ -9,7 +9,7 @@ than two. The plan falls back to the full frame when the windows would cost as m
 the full frame sees more for the same time. :meth:`RegionDetector.prefers_regions` tells the
 caller whether the crops are worth it.
 
-Measured on vtest.avi (``tests/detect/bench_regions.py``, one core), with one crop per
+Measured on vtest.avi (``python -m tests.detect.bench_regions``, one core), with one crop per
 person that CenterNet-512 sees. At scale 0.75 the crops found 99.6 % of those people in
 4.3 ms per crop. At native resolution (scale 1) they found 97.6 % in 9.9 ms. The full frame
 found 99.4 % in 24 ms. Native resolution makes people bigger than NanoDet's sweet spot.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from vigie.config.site import AlertsConfig, CameraConfig
@@ -20,12 +19,6 @@ class Admission(StrEnum):
     DUPLICATE = "duplicate"  # same incident as an earlier alert
     COOLDOWN = "cooldown"    # a new incident, but the rule just alerted on the same zone
     COUNT = "count"          # not an alert kind of event: counted for statistics only
-
-
-@dataclass
-class _Last:
-    ts: float
-    incident: str
 
 
 class AlertPolicy:
@@ -49,7 +42,7 @@ class AlertPolicy:
         self._cooldown_s = cooldown_s
         self._overrides = dict(overrides or {})
         self._incidents: dict[str, float] = {}
-        self._last: dict[tuple[str, str, str | None], _Last] = {}
+        self._last_alert: dict[tuple[str, str, str | None], float] = {}
 
     @classmethod
     def for_camera(cls, camera: CameraConfig, alerts: AlertsConfig) -> AlertPolicy:
@@ -67,11 +60,11 @@ class AlertPolicy:
             return Admission.DUPLICATE
         self._incidents[event.incident_key] = event.ts
         key = (event.camera_id, event.rule_id, event.zone)
-        last = self._last.get(key)
+        last = self._last_alert.get(key)
         cooldown = self._overrides.get(event.rule_id, self._cooldown_s)
-        if last is not None and event.ts - last.ts < cooldown:
+        if last is not None and event.ts - last < cooldown:
             return Admission.COOLDOWN
-        self._last[key] = _Last(event.ts, event.incident_key)
+        self._last_alert[key] = event.ts
         return Admission.ALERT
 
     def _forget(self, now: float) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
@@ -195,5 +194,3 @@ def rule_class(kind: str) -> type[Rule[RuleConfig]]:
         raise KeyError(f"unknown rule kind {kind!r}; known: {', '.join(sorted(_REGISTRY))}")\
             from None
 
-
-RuleFactory = Callable[[RuleConfig, CameraContext], Rule[RuleConfig]]

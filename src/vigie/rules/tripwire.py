@@ -55,11 +55,10 @@ class Tripwire(Rule[TripwireConfig]):
         super().__init__(config, camera)
         self._line = camera.lines[config.line]
         self._sides: dict[int, _Side] = {}
-        self._frame_size = (1, 1)
         self.counts: dict[str, int] = {"in": 0, "out": 0}
 
     def update(self, result: FrameResult) -> list[Event]:  # noqa: D102
-        w, h = self._frame_size = result.frame.size
+        w, h = result.frame.size
         start, end = _px(self._line[0], w, h), _px(self._line[1], w, h)
         margin = self.config.margin * float(np.hypot(w, h))
         events = []
@@ -68,14 +67,14 @@ class Tripwire(Rule[TripwireConfig]):
                 continue  # held from an earlier detector run: no new position
             point = _px(track.anchor, w, h)
             side = float(side_of_line([point], start, end)[0])
-            crossed = self._observe(track, point, side, margin, (start, end))
+            crossed = self._observe(track, point, side, margin, (start, end), (w, h))
             if crossed is not None:
                 events.append(self._event(track, crossed, result))
         self._forget(result.ts)
         return events
 
     def _observe(self, track: Track, point: Point, dist: float, margin: float,
-                 line: tuple[Point, Point]) -> str | None:
+                 line: tuple[Point, Point], frame_size: tuple[int, int]) -> str | None:
         if abs(dist) < margin:
             return None
         side = 1 if dist > 0 else -1
@@ -84,7 +83,7 @@ class Tripwire(Rule[TripwireConfig]):
         too_young = track.age < self.config.min_track_age_s - _EPS and not continued
         if prev is not None and prev.side != side and too_young:
             return None  # keep the old side: the crossing counts once the track is old enough
-        w, h = self._frame_size
+        w, h = frame_size
         velocity = (track.velocity[0] * w, track.velocity[1] * h)
         self._sides[track.track_id] = _Side(side, point, track.last_seen, velocity)
         if prev is None or prev.side == side:

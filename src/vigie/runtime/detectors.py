@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,6 @@ __all__ = ["SharedDetector"]
 class _Stats:
     runs: int = 0
     busy_s: float = 0.0
-    waits_s: list[float] = field(default_factory=list)
 
 
 class SharedDetector:
@@ -63,7 +62,6 @@ class SharedDetector:
         return self._run(lambda: regional.detect_crops(image, crops, regions))
 
     def _run(self, work: Callable[[], Detections]) -> Detections:
-        asked = time.perf_counter()
         with self._slots:
             started = time.perf_counter()
             detections = work()
@@ -71,8 +69,6 @@ class SharedDetector:
         with self._lock:
             self._stats.runs += 1
             self._stats.busy_s += done - started
-            if len(self._stats.waits_s) < 100_000:
-                self._stats.waits_s.append(started - asked)
         return detections
 
     @property

@@ -162,8 +162,8 @@ class SiteRunner:
             worker.stop()
         now = datetime.now(UTC)
         for camera_id in running:
-            self._record_health(camera_id, Health.DOWN, now, "analysis stopped: Vigie shut down",
-                                state_override=HealthState.STOPPED)
+            self._submit_health(camera_id, HealthState.STOPPED, now,
+                                "analysis stopped: Vigie shut down")
         if self.recorder is not None:
             self.recorder.close()
         if self.started_at:
@@ -186,11 +186,14 @@ class SiteRunner:
         if not result.ok:
             log.warning("clip of alert %s failed: %s", result.alert_uuid, result.error)
 
-    def _record_health(self, camera_id: str, state: Health, at: datetime, reason: str,
-                       *, state_override: HealthState | None = None) -> None:
+    def _record_health(self, camera_id: str, state: Health, at: datetime, reason: str) -> None:
+        """A reader's up/down report (``on_health``), stored and logged."""
+        self._submit_health(camera_id, HealthState(str(state)), at, reason)
+
+    def _submit_health(self, camera_id: str, state: HealthState, at: datetime,
+                       reason: str) -> None:
         if self.writer is not None:
-            stored = state_override or HealthState(str(state))
-            self.writer.submit(RecordHealth(camera_id, stored, at, reason))
+            self.writer.submit(RecordHealth(camera_id, state, at, reason))
         log.info("camera %s %s: %s", camera_id, state, reason)
 
     def _audit(self, action: str, target: str, details: dict[str, object]) -> None:
