@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
-from typing import ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
@@ -16,7 +16,11 @@ from vigie.config.base import VigieModel
 from vigie.core.types import VEHICLE_CLASSES, Event, FrameResult, Track
 from vigie.geometry import Homography
 
+if TYPE_CHECKING:
+    from vigie.detect.provider import ModelProvider
+
 __all__ = [
+    "AreaRuleConfig",
     "CameraContext",
     "Rule",
     "RuleConfig",
@@ -110,11 +114,26 @@ class RuleConfig(VigieModel):
         return frozenset(out)
 
 
+class AreaRuleConfig(RuleConfig):
+    """Settings of the rules that watch a zone when one is named, else the whole frame."""
+
+    zone: str | None = Field(None, description="Name of the camera zone watched; none = the "
+                             "whole frame.")
+
+    @property
+    def target(self) -> str | None:  # noqa: D102
+        return self.zone
+
+
 @dataclass(frozen=True)
 class CameraContext:
     """The scene set-up a rule needs: named zones and lines, calibration, local time zone.
 
     Coordinates are normalised to 0..1 of the frame width and height.
+
+    Attributes:
+        models: Secondary models (pose, faces) for the rules that need them; None where the
+            caller provides none (a rule that needs one then raises at construction).
     """
 
     camera_id: str
@@ -122,6 +141,14 @@ class CameraContext:
     lines: dict[str, tuple[Point, Point]] = field(default_factory=dict)
     homography: Homography | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    models: ModelProvider | None = None
+
+    def require_models(self, kind: str) -> ModelProvider:
+        """The model provider, for a rule kind that cannot work without one."""
+        if self.models is None:
+            raise ValueError(f"rule kind {kind!r} needs secondary models (pose, faces), but "
+                             f"none were provided to camera {self.camera_id!r}")
+        return self.models
 
 
 C = TypeVar("C", bound=RuleConfig)

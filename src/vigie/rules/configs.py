@@ -6,7 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from vigie.rules.abandoned import AbandonedObjectConfig
 from vigie.rules.base import RuleConfig
+from vigie.rules.crowd_movement import CrowdMovementConfig
+from vigie.rules.density import CrowdDensityConfig
+from vigie.rules.fire import FireConfig
+from vigie.rules.mask_share import MaskShareConfig
+from vigie.rules.person_down import PersonDownConfig
+from vigie.rules.running import RunningConfig
+from vigie.rules.weapon import WeaponConfig
+from vigie.rules.wrong_way import WrongWayConfig
 
 __all__ = ["AnalyticConfig", "LoiteringConfig", "TripwireConfig", "ZoneIntrusionConfig",
            "ZoneRuleConfig"]
@@ -63,6 +72,8 @@ class LoiteringConfig(ZoneRuleConfig):
 
 
 AnalyticConfig = Annotated[
-    ZoneIntrusionConfig | TripwireConfig | LoiteringConfig,
+    ZoneIntrusionConfig | TripwireConfig | LoiteringConfig | AbandonedObjectConfig
+    | WeaponConfig | WrongWayConfig | PersonDownConfig | CrowdMovementConfig | RunningConfig
+    | CrowdDensityConfig | FireConfig | MaskShareConfig,
     Field(discriminator="kind"),
 ]

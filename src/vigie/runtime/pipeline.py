@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from vigie.config.site import CameraConfig, SiteConfig
 from vigie.core.types import Detections, Event, Frame, FrameResult
+from vigie.detect.provider import ModelProvider
 from vigie.motion import DetectionScheduler, Mog2Motion
 from vigie.rules import CameraContext, Rule, RuleConfig, rule_class
 from vigie.track import ObjectTracker
@@ -22,20 +23,23 @@ _NO_BOXES = np.zeros((0, 4), np.float32)
 DetectFn = Callable[[npt.NDArray[np.uint8]], Detections]
 
 
-def camera_context(camera: CameraConfig, site: SiteConfig) -> CameraContext:
-    """What the rules of a camera need to know about its scene."""
+def camera_context(camera: CameraConfig, site: SiteConfig,
+                   models: ModelProvider | None = None) -> CameraContext:
+    """What the rules of a camera need to know about its scene, and the models they may use."""
     return CameraContext(
         camera_id=camera.id,
         zones={z.name: tuple(z.points) for z in camera.zones},
         lines={ln.name: (ln.start, ln.end) for ln in camera.lines},
         homography=camera.calibration.homography() if camera.calibration else None,
         timezone=ZoneInfo(site.site.timezone),
+        models=models,
     )
 
 
-def build_rules(camera: CameraConfig, site: SiteConfig) -> list[Rule[RuleConfig]]:
+def build_rules(camera: CameraConfig, site: SiteConfig,
+                models: ModelProvider | None = None) -> list[Rule[RuleConfig]]:
     """One rule instance per enabled analytic of the camera."""
-    ctx = camera_context(camera, site)
+    ctx = camera_context(camera, site, models)
     return [rule_class(a.kind)(a, ctx) for a in camera.analytics if a.enabled]
 
 
@@ -49,16 +53,20 @@ class CameraPipeline:
         camera: The camera's configuration.
         site: The whole site (motion, tracker and time-zone settings).
         detect: Runs the detector on one BGR image.
+        models: Secondary models for the rules that need them (pose, faces); default one
+            provider for this camera alone, reading the site's models folder.
     """
 
-    def __init__(self, camera: CameraConfig, site: SiteConfig, detect: DetectFn) -> None:
+    def __init__(self, camera: CameraConfig, site: SiteConfig, detect: DetectFn,
+                 models: ModelProvider | None = None) -> None:
         self.camera = camera
         self._detect = detect
         self._motion = Mog2Motion(site.motion) if site.motion.enabled else None
         self._scheduler = DetectionScheduler(site.motion)
         self._tracker = ObjectTracker(site.tracker, camera.analysis_fps,
                                       camera_context(camera, site).homography)
-        self.rules = build_rules(camera, site)
+        self.rules = build_rules(camera, site,
+                                 models or ModelProvider(site.detector.models_dir))
         self.frames = 0
         self.detector_runs = 0
 

@@ -11,6 +11,7 @@ import av
 from vigie.config.site import SiteConfig, SourceConfig
 from vigie.core.types import Event
 from vigie.detect.base import Detector
+from vigie.detect.provider import ModelProvider
 from vigie.events.alerts import Admission, AlertPolicy
 from vigie.ingest import PyAVSource
 from vigie.rules.tripwire import Tripwire
@@ -50,7 +51,8 @@ class ReplayReport:
 
 
 def replay(site: SiteConfig, camera_id: str, detector: Detector, video: Path | None = None,
-           on_progress: Progress | None = None) -> ReplayReport:
+           on_progress: Progress | None = None,
+           models: ModelProvider | None = None) -> ReplayReport:
     """Play a recording through one camera's pipeline and alert policy.
 
     Args:
@@ -59,6 +61,7 @@ def replay(site: SiteConfig, camera_id: str, detector: Detector, video: Path | N
         detector: The detector.
         video: The recording; default the camera's own source (which must be a file).
         on_progress: Called with (seconds done, total seconds) as the replay advances.
+        models: Secondary models (pose, faces); default loaded from the site's models folder.
     """
     camera = site.camera(camera_id)
     url = str(video) if video is not None else camera.source.url
@@ -66,7 +69,7 @@ def replay(site: SiteConfig, camera_id: str, detector: Detector, video: Path | N
     camera = camera.model_copy(update={"source": source_cfg})
     source = PyAVSource.from_config(camera)
     shared = SharedDetector(detector)
-    pipeline = CameraPipeline(camera, site, shared)
+    pipeline = CameraPipeline(camera, site, shared, models)
     policy = AlertPolicy.for_camera(camera, site.alerts)
     report = ReplayReport(camera_id, url)
     source.open()

@@ -11,6 +11,7 @@ from pathlib import Path
 from vigie.config.site import CameraConfig, SiteConfig
 from vigie.core.types import Event
 from vigie.detect.base import Detector
+from vigie.detect.provider import ModelProvider
 from vigie.events.alerts import AlertPolicy
 from vigie.events.evidence import ClipRecorder, ClipResult
 from vigie.ingest import CameraReader, Health, ReaderState
@@ -66,6 +67,7 @@ class SiteRunner:
         self.writer: AlertWriter | None = None
         self.shared_detector: SharedDetector | None = None
         self.recorder: ClipRecorder | None = None
+        self.models: ModelProvider | None = None
         self.started_at = 0.0
         self._stopped = False
 
@@ -96,6 +98,7 @@ class SiteRunner:
         self.recorder = ClipRecorder(before_s=alerts.clip_before_s, after_s=alerts.clip_after_s,
                                      on_done=self._clip_done)
         self.shared_detector = SharedDetector(self._detector, self._detector_workers)
+        self.models = ModelProvider(self.site.detector.models_dir)
         for camera in self.site.cameras:
             if camera.enabled:
                 self.workers[camera.id] = self._worker(camera, self.writer,
@@ -111,7 +114,7 @@ class SiteRunner:
     def _worker(self, camera: CameraConfig, writer: AlertWriter, detector: SharedDetector,
                 recorder: ClipRecorder) -> CameraWorker:
         reader = CameraReader.from_config(camera, on_health=self._record_health)
-        pipeline = CameraPipeline(camera, self.site, detector)
+        pipeline = CameraPipeline(camera, self.site, detector, self.models)
         policy = AlertPolicy.for_camera(camera, self.site.alerts)
         evidence = DiskEvidence(camera, self.site, recorder)
         sink = AlertSink(policy, writer, evidence, self.latency, self._on_alert)
