@@ -284,7 +284,9 @@ class Event:
         track_ids: Tracks involved.
         boxes: Pixel boxes to outline on the snapshot.
         details: Measured values and thresholds (dwell_s, direction, speed...).
-        alert: False for events that are only counted (statistics), never shown as alerts.
+        alert: False for events that are only counted (statistics), never shown as alerts;
+            ``details["direction"]`` names the counted series and ``details["n"]`` the amount
+            (default 1).
     """
 
     kind: str

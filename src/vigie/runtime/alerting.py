@@ -72,7 +72,7 @@ class AlertSink:
     def handle(self, events: list[Event], frame: Frame) -> None:
         """Count, admit and store the events found on ``frame``."""
         for event in events:
-            if event.kind == "tripwire":
+            if event.kind == "tripwire" or not event.alert:
                 self._count(event)
             admission = self._policy.admit(event)
             if admission is Admission.ALERT:
@@ -82,9 +82,11 @@ class AlertSink:
                 log.debug("%s %s: %s", event.camera_id, admission, event.explanation)
 
     def _count(self, event: Event) -> None:
+        """Statistics: ``details["direction"]`` names the series, ``details["n"]`` adds n."""
         self._writer.submit(IncrementCount(
             camera_id=event.camera_id, rule_id=event.rule_id, name=event.zone or "",
-            direction=str(event.details.get("direction", "")), at=event.wall))
+            direction=str(event.details.get("direction", "")), at=event.wall,
+            n=int(event.details.get("n", 1))))
 
     def _raise(self, event: Event, frame: Frame) -> None:
         alert_uuid = uuid.uuid4()

@@ -1,0 +1,1 @@
+"""Evaluation of analytics against ground truth: clips, counting, tracking and image sets."""
