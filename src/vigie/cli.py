@@ -1,4 +1,4 @@
-"""The `vigie` command: run, replay, demo, bench, config, models, migrate."""
+"""The `vigie` command: run, replay, evaluate, demo, bench, config, models, migrate."""
 
 from __future__ import annotations
 
@@ -174,6 +174,40 @@ def bench(
                            threads, output, _console())
     if json_out:
         typer.echo(json.dumps(report.as_dict()))
+
+
+@app.command()
+def evaluate(
+    path: Annotated[Path, typer.Argument(help="A ground-truth file (clip YAML or dataset "
+                                         "pointer) or a folder of them, or a dataset folder.",
+                                         show_default=False)],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")]
+    = False,
+    report: Annotated[Path | None, typer.Option("--report", help="Write report.md, "
+                                                "report.html, summary.json and plots here.")]
+    = None,
+    markdown: Annotated[Path | None, typer.Option("--markdown", help="Also write the Markdown "
+                                                  "report to this file (e.g. "
+                                                  "docs/EVALUATION.md).")] = None,
+    threads: Annotated[int, typer.Option(min=1, max=64, help="onnxruntime threads per model "
+                                         "run.")] = 2,
+    models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Model cache; default "
+                                                    "the usual one.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when some ground truth or "
+                                         "dataset could not be evaluated.")] = False,
+) -> None:
+    """Score the analytics against ground truth: clips, counting, tracking and image sets.
+
+    Exit 0 when the run completed (poor scores included; unusable files are listed as
+    problems), 2 when nothing could be evaluated.
+    """
+    from vigie.evaluate.cli import evaluate_command
+
+    code = evaluate_command(path, json_out=json_out, report_dir=report, markdown=markdown,
+                            threads=threads, models_dir=models_dir, strict=strict,
+                            console=_console())
+    if code:
+        raise typer.Exit(code)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from vigie.config.site import DetectorConfig
 from vigie.detect.base import Detector
 from vigie.detect.provider import ModelProvider
 
@@ -22,11 +23,31 @@ class EvalContext:
         detector: The object detector (the site's default unless told otherwise).
         models: Pose, faces and the other secondary models.
         models_dir: The model cache (None: the default).
+        threads: onnxruntime threads per model run.
     """
 
     detector: Detector
     models: ModelProvider
     models_dir: Path | None = None
+    threads: int = 1
+    _detectors: dict[str, Detector] = field(default_factory=dict, repr=False, compare=False)
+
+    def detector_for(self, config: DetectorConfig) -> Detector:
+        """The detector a clip's site asks for: the shared one unless its settings differ.
+
+        Settings that change no output (threads, workers, providers, models folder) are
+        ignored; a detector built for other settings is kept for the next clip that wants it.
+        """
+        ignored = {"threads", "workers", "providers", "models_dir"}
+        if config.model_dump(exclude=ignored) == DetectorConfig().model_dump(exclude=ignored):
+            return self.detector
+        key = config.model_dump_json(exclude=ignored)
+        if key not in self._detectors:
+            from vigie.detect.factory import build_detector
+
+            self._detectors[key] = build_detector(config.model_copy(update={
+                "models_dir": config.models_dir or self.models_dir, "threads": self.threads}))
+        return self._detectors[key]
 
 
 @dataclass
