@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import Field
+import numpy as np
+from pydantic import Field, model_validator
 
-from vigie.core.types import Event, FrameResult
-from vigie.rules.base import AreaRuleConfig, Rule, register_rule
+from vigie.core.types import VEHICLE_CLASSES, Event, FrameResult, Track
+from vigie.geometry import points_in_polygon, prepared_polygon
+from vigie.motion.static import Blob, StaticForeground, StaticParams
+from vigie.rules.base import AreaRuleConfig, CameraContext, Rule, register_rule
+from vigie.rules.unattended import Box, PeopleMemory, Proximity, Sighting, overlap, proximity
 
 __all__ = ["AbandonedObject", "AbandonedObjectConfig"]
+
+_MEMORY_S = 60.0      # how far back people are remembered (owner, last attendance)
+_SEED_S = 1.0         # pixels static this long form candidate regions
+_CHECK_S = 2.0        # a region is judged (ghost, lighting) once static this long
+_PRESENT = 0.3        # share of an object's pixels still foreground for it to be present
+_EXPLAINED = 0.5      # share of a region inside person/vehicle boxes that explains it
+_WALKING = 0.25       # pace (box heights per second) above which a person only walks past
 
 
 class AbandonedObjectConfig(AreaRuleConfig):
@@ -17,15 +29,269 @@ class AbandonedObjectConfig(AreaRuleConfig):
 
     kind: Literal["abandoned_object"] = "abandoned_object"
     classes: list[str] = Field(default_factory=lambda: ["backpack", "handbag", "suitcase"],
-                               description="Object labels the rule watches.")
+                               description="Detector labels that name the object when one "
+                                           "overlaps it (bags by default).")
+    static_s: float = Field(20.0, gt=0, le=3600, description="Seconds the object must have "
+                            "stayed still, counted from when it was set down.")
+    unattended_s: float = Field(10.0, gt=0, le=3600, description="Seconds with nobody "
+                                "attending the object: no one near it who stands still (or "
+                                "is just arriving at it), and not its owner (people walking "
+                                "past do not count).")
+    radius_m: float = Field(3.0, gt=0, le=50, description="A person within this distance "
+                            "(metres; estimated from the person's height, 1.7 m, on an "
+                            "uncalibrated camera) who is not walking attends the object.")
+    relative_radius: float = Field(2.0, ge=0, le=20, description="Uncalibrated camera: a "
+                                   "person within this many object widths also attends it.")
+    unknown_objects: bool = Field(True, description="Also alert on static objects the detector "
+                                  "does not recognise as one of `classes` (most bags seen "
+                                  "from CCTV distance); false alerts only on recognised ones.")
+    min_area: float = Field(0.0005, gt=0, le=1, description="Smallest object, as a fraction "
+                            "of the frame area (its still pixels).")
+    max_area: float = Field(0.05, gt=0, le=1, description="Largest object, as a fraction of "
+                            "the frame area: anything bigger is a change of the scene.")
+    min_size_m: float = Field(0.15, ge=0, le=20, description="Calibrated camera: smallest "
+                              "object width on the ground, metres.")
+    max_size_m: float = Field(2.0, gt=0, le=50, description="Calibrated camera: largest "
+                              "object width on the ground, metres (cars are wider).")
+    min_contrast: float = Field(25.0, ge=5, le=255, description="Smallest colour difference "
+                                "(0-255 levels) between the object and the empty scene; "
+                                "raised automatically on noisy pictures.")
+    short_term_s: float = Field(2.0, gt=0, le=60, description="Time constant of the "
+                                "short-term background: something still for a few times "
+                                "this long counts as static.")
+    long_term_s: float = Field(30.0, gt=0, le=3600, description="Time constant with which "
+                               "the long-term background follows slow light changes.")
+    forget_s: float = Field(600.0, gt=0, le=86400, description="Time constant with which "
+                            "anything that stays fades into the long-term background "
+                            "(an object is lost after a few times this long).")
+    removal_s: float = Field(1.0, ge=0, le=60, description="Seconds the object's place must "
+                             "look empty before it counts as removed (its alert can recur "
+                             "for a new object).")
+    work_width: int = Field(320, ge=80, le=1920, description="Width in pixels at which the "
+                            "background is modelled.")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> AbandonedObjectConfig:
+        if self.min_area >= self.max_area:
+            raise ValueError("min_area must be below max_area")
+        if self.min_size_m >= self.max_size_m:
+            raise ValueError("min_size_m must be below max_size_m")
+        return self
+
+    def static_params(self) -> StaticParams:
+        """The background model's settings."""
+        return StaticParams(width=self.work_width, short_s=self.short_term_s,
+                            long_s=self.long_term_s, absorb_s=self.forget_s,
+                            min_diff=self.min_contrast)
+
+
+@dataclass
+class _Object:
+    """One still object the rule watches, from the moment it stands clear until removed."""
+
+    serial: int
+    blob: Blob
+    box: Box
+    static_since: float
+    attended_at: float
+    owner: Sighting | None
+    label: str | None = None
+    score: float = 0.0
+    missing_since: float | None = None
+    alerted: bool = False
 
 
 @register_rule
 class AbandonedObject(Rule[AbandonedObjectConfig]):
-    """An object (bag, or a static foreground blob) left unattended."""
+    """Fires once per object still for ``static_s`` and unattended for ``unattended_s``.
+
+    Objects come from a dual background model (see :mod:`vigie.motion.static`), not from
+    the detector alone: bag classes are rarely recognised at CCTV distance. Detected bags
+    name the object; people and vehicles explain static regions away (standing people,
+    parked cars) and attend objects.
+    """
 
     kind = "abandoned_object"
     config_model = AbandonedObjectConfig
 
+    def __init__(self, config: AbandonedObjectConfig, camera: CameraContext) -> None:
+        super().__init__(config, camera)
+        self._zone = prepared_polygon(camera.zones[config.zone]) if config.zone else None
+        self._static = StaticForeground(config.static_params())
+        self._people = PeopleMemory(_MEMORY_S)
+        self._objects: list[_Object] = []
+        self._serial = 0
+
+    def reset(self) -> None:  # noqa: D102
+        self._static.reset()
+        self._people.reset()
+        self._objects.clear()
+
     def update(self, result: FrameResult) -> list[Event]:  # noqa: D102
-        return []
+        ts, size = result.ts, result.frame.size
+        self._static.update(result.frame.image, ts)
+        self._people.add(ts, [t for t in result.tracks if t.label == "person"], size)
+        self._drop_removed(ts)
+        self._adopt(result)
+        people = self._people.at(ts)
+        for obj in self._objects:
+            self._attend(obj, people, ts, size)
+            self._name(obj, self.watched(result))
+        if not self.is_active(result):
+            return []
+        return [self._event(o, people, result) for o in self._objects if self._due(o, ts)]
+
+    def _drop_removed(self, ts: float) -> None:
+        """Forget objects whose place has looked empty for ``removal_s``."""
+        kept = []
+        for obj in self._objects:
+            if self._static.presence(obj.blob) >= _PRESENT:
+                obj.missing_since = None
+            elif obj.missing_since is None:
+                obj.missing_since = ts
+            if obj.missing_since is not None and ts - obj.missing_since >= self.config.removal_s:
+                self._static.absorb(obj.blob)
+                continue
+            kept.append(obj)
+        self._objects = kept
+
+    def _adopt(self, result: FrameResult) -> None:
+        """Turn new static regions into objects; refresh the outline of known ones."""
+        scale = self._static.scale
+        explaining = [t.box for t in result.tracks
+                      if t.label == "person" or t.label in VEHICLE_CLASSES]
+        for blob in self._static.blobs(_SEED_S):
+            box = blob.box(scale)
+            if _explained(blob, scale, explaining) or not self._plausible(blob, box, result):
+                continue
+            known = [o for o in self._objects
+                     if max(overlap(box, o.box), overlap(o.box, box)) > 0.2]
+            if known:
+                self._merge(known, blob, box)
+            elif blob.static_s >= _CHECK_S:
+                if self._static.is_ghost(blob) or self._static.is_lighting(blob):
+                    self._static.absorb(blob)
+                elif self._in_zone(box, result.frame.size):
+                    self._objects.append(self._new_object(blob, box, result))
+
+    def _merge(self, known: list[_Object], blob: Blob, box: Box) -> None:
+        """One region, one object: the oldest takes the region and the others' history."""
+        first, rest = known[0], known[1:]
+        first.blob, first.box = blob, box
+        for other in rest:
+            first.static_since = min(first.static_since, other.static_since)
+            first.attended_at = max(first.attended_at, other.attended_at)
+            first.owner = first.owner or other.owner
+            first.alerted = first.alerted or other.alerted
+            self._objects.remove(other)
+
+    def _plausible(self, blob: Blob, box: Box, result: FrameResult) -> bool:
+        """Whether a region has the size of an object; scene-sized changes are absorbed."""
+        h, w = self._static.shape
+        area = blob.area / float(w * h)
+        if area > self.config.max_area:
+            self._static.absorb(blob)
+            return False
+        if area < self.config.min_area:
+            return False
+        homography = self.camera.homography
+        if homography is None:
+            return True
+        fw, fh = result.frame.size
+        g = homography.to_ground([(box[0] / fw, box[3] / fh), (box[2] / fw, box[3] / fh)])
+        width = float(np.hypot(*(g[0] - g[1])))
+        return self.config.min_size_m <= width <= self.config.max_size_m
+
+    def _in_zone(self, box: Box, size: tuple[int, int]) -> bool:
+        if self._zone is None:
+            return True
+        base = ((box[0] + box[2]) / 2 / size[0], box[3] / size[1])
+        return bool(points_in_polygon([base], self._zone)[0])
+
+    def _new_object(self, blob: Blob, box: Box, result: FrameResult) -> _Object:
+        self._serial += 1
+        since = result.ts - blob.static_s
+        size = result.frame.size
+        owner = self._people.owner(box, since)
+        attended = self._people.last_attended(lambda p: self._attends(p, box, owner, size))
+        return _Object(self._serial, blob, box, static_since=since,
+                       attended_at=max(since, attended if attended is not None else since),
+                       owner=owner)
+
+    def _near(self, person: Box, obj: Box, size: tuple[int, int]) -> Proximity:
+        c = self.config
+        return proximity(person, obj, size, c.radius_m, c.relative_radius, self.camera.homography)
+
+    def _attends(self, person: Sighting, obj: Box, owner: Sighting | None,
+                 size: tuple[int, int]) -> bool:
+        """Whether a person attends an object: near and not walking past, or its owner.
+
+        A track seen only once has no known pace: it attends only when touching the object.
+        """
+        if not self._near(person.box, obj, size).near:
+            return False
+        if owner is not None and person.track_id == owner.track_id:
+            return True
+        if person.pace is None:
+            return overlap(obj, person.box, grow=0.25) > 0
+        return person.pace <= _WALKING
+
+    def _attend(self, obj: _Object, people: list[Sighting], ts: float,
+                size: tuple[int, int]) -> None:
+        """Restart the unattended clock when someone attends the object."""
+        if any(self._attends(p, obj.box, obj.owner, size) for p in people):
+            obj.attended_at = ts
+
+    def _name(self, obj: _Object, tracks: list[Track]) -> None:
+        """Take the label of a watched detection (a bag) lying on the object."""
+        for t in tracks:
+            if overlap(t.box, obj.box, grow=0.25) > 0.5 and t.confidence > obj.score:
+                obj.label, obj.score = t.label, t.confidence
+
+    def _due(self, obj: _Object, ts: float) -> bool:
+        c = self.config
+        return (not obj.alerted and (c.unknown_objects or obj.label is not None)
+                and self._static.static_s(obj.blob) >= c.static_s
+                and ts - obj.attended_at >= c.unattended_s)
+
+    def _event(self, obj: _Object, people: list[Sighting], result: FrameResult) -> Event:
+        obj.alerted = True
+        c, ts = self.config, result.ts
+        still, alone = self._static.static_s(obj.blob), ts - obj.attended_at
+        nearest = min((self._near(p.box, obj.box, result.frame.size).metres for p in people),
+                      default=None)
+        owner = self._people.latest(obj.owner.track_id) if obj.owner else None
+        label = obj.label or "object"
+        who = f"nearest person {nearest:.1f} m away" if nearest is not None else "nobody in view"
+        brought = f", brought by track {owner.track_id}" if owner else ""
+        explanation = (f"unattended {label} still for {still:.0f} s, nobody standing by it for "
+                       f"{alone:.0f} s ({who}{brought}); thresholds {c.static_s:g} s still, "
+                       f"{c.unattended_s:g} s unattended within {c.radius_m:g} m")
+        return Event(
+            kind=self.kind, rule_id=self.rule_id, camera_id=result.camera_id, ts=ts,
+            wall=result.frame.wall, started_at=obj.attended_at,
+            confidence=round(0.6 + 0.2 * obj.score + (0.2 if owner else 0.0), 3),
+            explanation=explanation, incident_key=f"{self.rule_id}:object-{obj.serial}",
+            zone=c.zone, track_ids=(owner.track_id,) if owner else (),
+            boxes=(obj.box,) + ((owner.box,) if owner else ()),
+            details={"label": label, "static_s": round(still, 1),
+                     "unattended_s": round(alone, 1),
+                     "nearest_m": round(nearest, 2) if nearest is not None else -1.0,
+                     "owner_track": owner.track_id if owner else -1,
+                     "static_threshold_s": c.static_s, "unattended_threshold_s": c.unattended_s,
+                     "radius_m": c.radius_m},
+        )
+
+
+def _explained(blob: Blob, scale: float, boxes: list[Box]) -> bool:
+    """Whether most of a region lies inside person or vehicle boxes (standing, parked)."""
+    if not boxes:
+        return False
+    ys, xs = np.nonzero(blob.mask)
+    px = (xs + blob.x + 0.5) / scale
+    py = (ys + blob.y + 0.5) / scale
+    inside = np.zeros(len(xs), bool)
+    for b in boxes:
+        gx, gy = (b[2] - b[0]) * 0.1, (b[3] - b[1]) * 0.1
+        inside |= (px >= b[0] - gx) & (px <= b[2] + gx) & (py >= b[1] - gy) & (py <= b[3] + gy)
+    return bool(inside.mean() >= _EXPLAINED) if len(inside) else False
