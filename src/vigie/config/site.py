@@ -222,6 +222,11 @@ class MotionConfig(VigieModel):
     width: int = Field(160, ge=64, le=1920, description="Width in pixels at which motion is "
                        "computed (Frigate works at 100 px of height): small enough to ignore "
                        "sensor noise, cheap on every frame.")
+    view_guard: bool = Field(True, description="Watch for a moving view (pan, shake, hand-held) "
+                             "or a cut: rules that need a fixed view pause while it moves and "
+                             "start afresh once it is steady; a cut restarts tracking.")
+    steady_s: float = Field(1.0, ge=0, le=60, description="Seconds without view motion before "
+                            "the view counts as steady again.")
 
 
 class TrackerConfig(VigieModel):

@@ -16,8 +16,10 @@ __all__ = [
     "Event",
     "Frame",
     "FrameResult",
+    "STEADY",
     "Track",
     "VEHICLE_CLASSES",
+    "ViewState",
 ]
 
 COCO_CLASSES: tuple[str, ...] = (
@@ -234,6 +236,25 @@ class Track:
         return self.last_seen - self.first_seen
 
 
+@dataclass(frozen=True, slots=True)
+class ViewState:
+    """The camera's view at one analysed frame.
+
+    Attributes:
+        moving: The whole view moves (pan, shake, hand-held: two frames in a row), or has
+            not been steady for ``steady_s`` since it last did.
+        cut: The picture changed entirely since the previous frame (scene cut, camera
+            switched, lens covered).
+    """
+
+    moving: bool = False
+    cut: bool = False
+
+
+#: A fixed camera's view, as most frames are.
+STEADY = ViewState()
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class FrameResult:
     """What tracking emits and rules consume for one analysed frame.
@@ -244,6 +265,8 @@ class FrameResult:
         tracks: Tracks matched in this frame.
         motion_boxes: (M, 4) pixel boxes of moving regions.
         detected: Whether the detector ran on this frame (False when motion gating held tracks).
+        view: Whether the camera's view moves or just cut (rules that need a fixed view are
+            not run while it moves).
         stages_ms: Time spent per stage for this frame, for the benchmark.
     """
 
@@ -253,6 +276,7 @@ class FrameResult:
     motion_boxes: FloatArray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
     detected: bool = True
     stages_ms: Mapping[str, float] = field(default_factory=dict)
+    view: ViewState = STEADY
 
     @property
     def ts(self) -> float:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from vigie.config.site import MotionConfig
+if TYPE_CHECKING:
+    from vigie.config.site import MotionConfig
+
 
 __all__ = ["DetectionScheduler", "MotionGate"]
 

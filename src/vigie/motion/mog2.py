@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vigie.config.site import MotionConfig
+if TYPE_CHECKING:
+    from vigie.config.site import MotionConfig
+
 
 __all__ = ["Mog2Motion"]
 
@@ -18,6 +22,7 @@ class Mog2Motion:
         config: Threshold, smallest region and working width.
 
     Example:
+        >>> from vigie.config.site import MotionConfig
         >>> m = Mog2Motion(MotionConfig())
         >>> still = np.zeros((240, 320, 3), np.uint8)
         >>> for _ in range(5):

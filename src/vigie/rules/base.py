@@ -163,6 +163,9 @@ class Rule(ABC, Generic[C]):
 
     kind: ClassVar[str]
     config_model: ClassVar[type[RuleConfig]]
+    #: False for a rule that copes with a moving view itself (it then sees every frame and
+    #: reads ``result.view``); True rules pause while the view moves and are reset after.
+    needs_steady_view: ClassVar[bool] = True
 
     def __init__(self, config: C, camera: CameraContext) -> None:
         self.config = config

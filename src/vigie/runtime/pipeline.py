@@ -10,9 +10,10 @@ import numpy as np
 import numpy.typing as npt
 
 from vigie.config.site import CameraConfig, SiteConfig
-from vigie.core.types import Detections, Event, Frame, FrameResult
+from vigie.core.types import STEADY, Detections, Event, Frame, FrameResult, ViewState
 from vigie.detect.provider import ModelProvider
 from vigie.motion import DetectionScheduler, Mog2Motion
+from vigie.motion.view import ViewMonitor
 from vigie.rules import CameraContext, Rule, RuleConfig, rule_class
 from vigie.track import ObjectTracker
 
@@ -65,8 +66,10 @@ class CameraPipeline:
         self._scheduler = DetectionScheduler(site.motion)
         self._tracker = ObjectTracker(site.tracker, camera.analysis_fps,
                                       camera_context(camera, site).homography)
+        self._view = ViewMonitor(site.motion.steady_s) if site.motion.view_guard else None
         self.rules = build_rules(camera, site,
                                  models or ModelProvider(site.detector.models_dir))
+        self._paused: set[int] = set()
         self.frames = 0
         self.detector_runs = 0
 
@@ -75,6 +78,7 @@ class CameraPipeline:
         stages: dict[str, float] = {}
         t = time.perf_counter()
         motion = self._motion.detect(frame.image) if self._motion else _NO_BOXES
+        view = self._watch_view(frame)
         t = _lap(stages, "motion", t)
         known = self._tracker.known_boxes(frame.ts, frame.size)
         if self._scheduler.should_detect(frame.ts, motion, known, self._tracker.tentative > 0):
@@ -87,11 +91,36 @@ class CameraPipeline:
         else:
             tracks, detections, detected = self._tracker.coast(), Detections.empty(), False
         t = _lap(stages, "track", t)
-        result = FrameResult(frame, detections, tracks, motion, detected, stages)
-        events = [e for rule in self.rules for e in rule.update(result)]
+        result = FrameResult(frame, detections, tracks, motion, detected, stages, view)
+        events = self._run_rules(result)
         _lap(stages, "rules", t)
         self.frames += 1
         return result, events
+
+    def _watch_view(self, frame: Frame) -> ViewState:
+        """The view's state; after a cut nothing learnt on the old picture survives."""
+        if self._view is None:
+            return STEADY
+        view = self._view.update(frame.image, frame.ts)
+        if view.cut:
+            self._restart(keep_view=True)
+        return view
+
+    def _run_rules(self, result: FrameResult) -> list[Event]:
+        """Events of the rules that can work on this frame's view.
+
+        A rule that needs a fixed view pauses while the view moves and starts afresh after.
+        """
+        events: list[Event] = []
+        for index, rule in enumerate(self.rules):
+            if result.view.moving and rule.needs_steady_view:
+                self._paused.add(index)
+                continue
+            if index in self._paused:
+                self._paused.discard(index)
+                rule.reset()
+            events.extend(rule.update(result))
+        return events
 
     def _run_detector(self, frame: Frame, motion: npt.NDArray[np.float32],
                       known: npt.NDArray[np.float32],
@@ -119,10 +148,16 @@ class CameraPipeline:
 
     def reset(self) -> None:
         """Start afresh (the source reconnected or looped): no state survives."""
+        self._restart(keep_view=False)
+
+    def _restart(self, *, keep_view: bool) -> None:
         if self._motion:
             self._motion.reset()
+        if self._view and not keep_view:
+            self._view.reset()
         self._scheduler.reset()
         self._tracker.reset()
+        self._paused.clear()
         for rule in self.rules:
             rule.reset()
 
