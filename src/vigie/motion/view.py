@@ -76,7 +76,7 @@ class ViewMonitor:
 def _small_grey(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     h, w = image.shape[:2]
     size = (_WIDTH, max(1, round(h * _WIDTH / w)))
-    grey = cv2.cvtColor(cv2.resize(image, size, interpolation=cv2.INTER_AREA),
+    grey = cv2.cvtColor(cv2.resize(image, size, interpolation=cv2.INTER_LINEAR),
                         cv2.COLOR_BGR2GRAY)
     return np.asarray(grey, np.uint8)
 
@@ -94,11 +94,11 @@ def _coherent_motion(prev: npt.NDArray[np.uint8],
     Cells count as moving only when one global motion (a similarity transform that itself
     moves) explains most features: cars in opposite lanes or a noisy half-picture do not.
     """
-    points = cv2.goodFeaturesToTrack(prev, maxCorners=240, qualityLevel=0.01, minDistance=5)
+    points = cv2.goodFeaturesToTrack(prev, maxCorners=120, qualityLevel=0.01, minDistance=6)
     if points is None or len(points) < 8:
         return 0.0, 0.0
     moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, grey, points, None,  # type: ignore[call-overload]
-                                                winSize=(15, 15), maxLevel=3)
+                                                winSize=(11, 11), maxLevel=2)
     ok = status.ravel() == 1
     start = points.reshape(-1, 2)
     shift = np.hypot(*(moved.reshape(-1, 2) - start).T)
@@ -106,11 +106,11 @@ def _coherent_motion(prev: npt.NDArray[np.uint8],
     cell = (np.minimum(start[:, 0] * _GRID[0] // w, _GRID[0] - 1) * _GRID[1]
             + np.minimum(start[:, 1] * _GRID[1] // h, _GRID[1] - 1)).astype(int)
     lost = float(1 - ok.mean())
-    if not _global_motion(start[ok], moved.reshape(-1, 2)[ok]):
-        return 0.0, lost
     verdicts = [_cell_moved(shift[cell == c], ok[cell == c]) for c in range(_GRID[0] * _GRID[1])]
     textured = [v for v in verdicts if v is not None]
     share = sum(textured) / len(textured) if len(textured) >= 4 else 0.0
+    if share >= _MOVING_CELLS and not _global_motion(start[ok], moved.reshape(-1, 2)[ok]):
+        share = 0.0
     return share, lost
 
 
