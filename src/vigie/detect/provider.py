@@ -1,4 +1,4 @@
-"""ModelProvider: the secondary models some rules need (pose, faces), loaded once, on first use.
+"""ModelProvider: the secondary models some rules need (pose, faces, masks), loaded on first use.
 
 The object detector runs for every camera in the pipeline; pose estimation and face detection
 run only when a rule asks (a person who may be down, faces to count masks on). One provider
@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from vigie.detect.base import DetectorOptions
 from vigie.detect.faces import FACE_OPTIONS, FaceDetector
+from vigie.detect.mask import MaskClassifier
 from vigie.detect.pose import POSE_OPTIONS, PoseEstimator
 from vigie.detect.session import RuntimeOptions
 from vigie.models.registry import resolve_model
@@ -57,6 +58,11 @@ class ModelProvider:
         """CenterFace, for blurring faces and counting masks (never for identification)."""
         return self._get("faces", lambda: FaceDetector(
             resolve_model("centerface", self.models_dir), self._options(FACE_OPTIONS)))
+
+    def mask_classifier(self) -> MaskClassifier:
+        """MobileNetV2 mask / no-mask classifier for face crops (counts only, no identity)."""
+        return self._get("mask_classifier", lambda: MaskClassifier(
+            resolve_model("mask_clf", self.models_dir), self.runtime))
 
     def _options(self, base: DetectorOptions) -> DetectorOptions:
         return DetectorOptions(base.confidence, base.nms_iou, base.classes,
