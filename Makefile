@@ -1,12 +1,13 @@
 # One command to set up and run the demo, one to set up and pass the tests.
 #   make demo   # installs everything, obtains models and footage, runs the demo site
 #   make test   # installs everything (incl. test servers), runs the whole test suite
+#   make evaluation  # scores eval/ ground truth, regenerates docs/EVALUATION.md
 SHELL := /bin/bash
 SHARED ?= $(abspath ../shared)
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-test models demo test bench lint docs clean
+.PHONY: setup setup-test models demo test bench evaluation lint docs clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --user --quiet "uv>=0.5"
@@ -30,6 +31,10 @@ test: setup-test models
 
 bench: models
 	$(UV) run vigie bench
+
+# Scores every clip and dataset under eval/ and regenerates docs/EVALUATION.md.
+evaluation: models
+	$(UV) run vigie evaluate eval/ --report docs/evaluation --markdown docs/EVALUATION.md
 
 lint: setup
 	$(UV) run ruff check src tests

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import av
+
 from vigie.config import load_config
 from vigie.config.site import CameraConfig, DetectorConfig, SiteConfig, SiteInfo, SourceConfig
 from vigie.errors import ConfigError
@@ -96,7 +98,22 @@ def evaluate_clip(truth: ClipTruth, ctx: EvalContext,
                     on_progress=on_progress, models=ctx.models)
     alerts = [ClipAlert(e.kind, e.ts, e.rule_id, e.explanation) for e in report.alerts]
     watched = tuple(sorted({a.kind for a in camera.analytics if a.enabled} & set(EVENT_TYPES)))
+    duration = max(report.duration_s, _declared_duration_s(truth.video))
     scores = match_clip([(e.type, e.start, e.end) for e in truth.events],
-                        [(a.type, a.t) for a in alerts], report.duration_s / 3600, watched)
-    return ClipResult(truth, camera.id, report.duration_s, alerts, watched, scores,
+                        [(a.type, a.t) for a in alerts], duration / 3600, watched)
+    return ClipResult(truth, camera.id, duration, alerts, watched, scores,
                       report.frames, time.perf_counter() - started)
+
+
+def _declared_duration_s(video: Path) -> float:
+    """The container's duration (the last analysed frame comes up to one period earlier)."""
+    try:
+        with av.open(str(video)) as container:
+            if container.duration:
+                return float(container.duration / 1e6)
+            stream = container.streams.video[0]
+            if stream.duration and stream.time_base:
+                return float(stream.duration * stream.time_base)
+    except (av.FFmpegError, OSError, IndexError):
+        pass
+    return 0.0
