@@ -131,6 +131,26 @@ def test_noisy_static_lamp_stays_silent() -> None:
     assert replay(fire_rule(), lambda i: lamp(background(rng, noise=8), 160), 12) == []
 
 
+@pytest.mark.parametrize(("amplitude", "zoom"), [(6, 0.0), (12, 0.0), (3, 0.15)],
+                         ids=["shake-6px", "shake-12px", "zoom-15pct"])
+def test_static_lamp_seen_by_a_shaking_camera_stays_silent(amplitude: int, zoom: float) -> None:
+    """The rule keeps watching while the view moves: a hand-held view must not make flicker."""
+    rng = np.random.default_rng(10)
+    texture = cv2.GaussianBlur(np.clip(rng.normal(90, 40, (H, W, 3)), 0, 255)
+                               .astype(np.uint8), (7, 7), 0)
+    scene = lamp(texture, 160)
+
+    def shaken(i: int) -> Image:
+        dx, dy = rng.integers(-amplitude, amplitude + 1, 2)
+        s = 1 + zoom * np.sin(i / 3)
+        warp = np.float32([[s, 0, dx + (1 - s) * 160], [0, s, dy + (1 - s) * 120]])
+        moved = cv2.warpAffine(scene, warp, (W, H), borderMode=cv2.BORDER_REFLECT)
+        return cv2.blur(moved, (int(rng.integers(1, 4)) * 2 + 1, 1))  # motion blur
+
+    assert Fire.needs_steady_view is False
+    assert replay(fire_rule(), shaken, 15) == []
+
+
 def test_orange_object_carried_across_the_frame_stays_silent() -> None:
     """A deforming orange object that travels (a walker in a hi-vis vest) drifts away."""
     rng = np.random.default_rng(6)

@@ -127,6 +127,10 @@ class Fire(Rule[FireConfig]):
 
     kind = "fire"
     config_model = FireConfig
+    #: Flicker is measured after undoing each region's own move, so a hand-held or shaking
+    #: view does not make a static orange object flicker; the rule keeps watching (a cut
+    #: still resets it).
+    needs_steady_view = False
 
     def __init__(self, config: FireConfig, camera: CameraContext) -> None:
         super().__init__(config, camera)
