@@ -116,7 +116,11 @@ class ZoneCounter:
                              f"camera {camera.camera_id!r} has "
                              f"{'one' if camera.homography is not None else 'none'}")
         self._features: SceneFeatures | None = None
+        #: Where the last count came from ("detections" or "regression").
         self.source = "detections"
+        #: The last count from detections alone (tracks and faces): the ``detected`` feature
+        #: to record, with :class:`SceneFeatures`, when fitting a regression at set-up.
+        self.detected = 0
         self.reset()
 
     def reset(self) -> None:
@@ -135,7 +139,7 @@ class ZoneCounter:
                                          result.ts - self._face_ts >= self.config.face_interval_s):
             self._face_ts = result.ts
             self._extra = self._extra_faces(result, watched, inside)
-        detected = len(tracks) + self._extra
+        detected = self.detected = len(tracks) + self._extra
         self.source = "detections"
         if self.config.regression is None:
             return float(detected), tracks
