@@ -10,6 +10,7 @@ done so is accumulated per pixel, in seconds of stream time.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import cv2
@@ -25,7 +26,8 @@ Box = tuple[float, float, float, float]
 _KERNEL3 = np.ones((3, 3), np.uint8)
 _KERNEL5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
 _MAX_STEP_S = 1.0  # a longer gap between frames counts as this much time
-_SUBSAMPLE = 4     # every n-th pixel in each direction for frame-wide statistics
+_SAME_VIEW = 0.8   # share of a region's pixels that must match an older view
+_SUBSAMPLE = 8     # every n-th pixel in each direction for frame-wide statistics
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class StaticParams:
             anything static there counts: a background learnt while people walked through it
             (smeared) is first corrected, at the ``long_s`` pace, instead of being taken for
             something left.
+        snapshot_s: Seconds between snapshots of the short-term background; the last
+            ``snapshots`` are kept (two minutes by default) to tell something new from a
+            place that merely looks again as it looked before (see :meth:`seen_before`).
     """
 
     width: int = 320
@@ -59,8 +64,10 @@ class StaticParams:
     learn_s: float = 5.0
     min_diff: float = 25.0
     noise_k: float = 4.0
-    decay: float = 5.0
+    decay: float = 2.0
     confirm_s: float = 3.0
+    snapshot_s: float = 10.0
+    snapshots: int = 12
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,10 @@ class StaticForeground:
         self._evidence = np.zeros((0, 0), np.float32)
         self._fg_long = np.zeros((0, 0), bool)
         self._known = np.zeros((0, 0), np.float32)
+        self._fg_short = np.zeros((0, 0), bool)
+        self._threshold = self.params.min_diff
+        self._snapshots: deque[tuple[float, npt.NDArray[np.uint8]]] = deque(
+            maxlen=self.params.snapshots)
 
     def reset(self) -> None:
         """Forget both backgrounds and all evidence (the view changed)."""
@@ -146,6 +157,7 @@ class StaticForeground:
         d_long = _diff(frame, long_ * self._gain(frame, long_))
         thr = max(self.params.min_diff, self.params.noise_k * _noise(d_short))
         fg_short, fg_long = d_short > thr, d_long > thr
+        self._threshold, self._fg_short = thr, fg_short
         self._fg_long = fg_long
         _blend(short, frame, _rate(dt, self.params.short_s))
         if not self.ready:
@@ -155,15 +167,17 @@ class StaticForeground:
         self._gather(fg_long, fg_short, confirmed, dt)
         self._known[~fg_long] = np.minimum(self._known[~fg_long] + dt, self.params.confirm_s)
         held = fg_long & confirmed
-        rate = np.where(held, _rate(dt, self.params.absorb_s),
-                        _rate(dt, self.params.long_s)).astype(np.float32)[..., None]
-        long_ += rate * (frame - long_)
+        _blend(long_, frame, _rate(dt, self.params.absorb_s), held.astype(np.uint8))
+        _blend(long_, frame, _rate(dt, self.params.long_s), (~held & ~fg_short).astype(np.uint8))
+        if not self._snapshots or ts - self._snapshots[-1][0] >= self.params.snapshot_s:
+            self._snapshots.append((ts, np.clip(short, 0, 255).astype(np.uint8)))
 
     def blobs(self, min_static_s: float, min_area_px: int = 4) -> list[Blob]:
-        """Regions whose pixels have been static for at least ``min_static_s``."""
+        """Regions still there whose pixels have been static for at least ``min_static_s``."""
         if not self.ready:
             return []
-        seed = cv2.morphologyEx((self._evidence >= min_static_s).astype(np.uint8),
+        now = cv2.dilate(self._fg_long.astype(np.uint8), _KERNEL3).astype(bool)
+        seed = cv2.morphologyEx(((self._evidence >= min_static_s) & now).astype(np.uint8),
                                 cv2.MORPH_CLOSE, _KERNEL5)
         n, labels, stats, _ = cv2.connectedComponentsWithStats(seed, connectivity=8)
         out = []
@@ -195,19 +209,53 @@ class StaticForeground:
         self._long[sl][blob.mask] = self._frame[sl][blob.mask]
         self._evidence[sl][blob.mask] = 0.0
 
+    def seen_before(self, blob: Blob, before: float) -> bool:
+        """Whether the region looks now as it did in a snapshot taken by ``before`` (s).
+
+        Something left there was not there before it arrived; a region that matches an older
+        view almost everywhere (80 % of its pixels) is the scene itself, wrongly remembered
+        by the long-term background (a smear of passers-by, a ghost).
+        """
+        if self._frame is None:
+            return False
+        h, w = blob.mask.shape
+        sl = (slice(blob.y, blob.y + h), slice(blob.x, blob.x + w))
+        now = self._frame[sl][blob.mask]
+        for ts, snap in self._snapshots:
+            if ts > before:
+                break
+            diff = np.abs(now - snap[sl][blob.mask].astype(np.float32)).max(axis=1)
+            if diff.size and float((diff < self._threshold).mean()) >= _SAME_VIEW:
+                return True
+        return False
+
     def is_ghost(self, blob: Blob) -> bool:
         """Whether the region is a hole left by something that was in the long-term background.
 
-        A real object brings its own outline: along the region's border the current frame has
-        more edges than the long-term background. A ghost (someone who stood there while the
-        background was learnt, then left) has it the other way round.
+        A real object stands out from what surrounds it now, more than the long-term
+        background there stood out from its own surroundings. A ghost (someone who stood
+        there while the background was learnt, then left) is the other way round: the
+        ground now continues across the region.
         """
-        cur, bg = self._patches(blob, margin=3)
+        margin = 4
+        cur, bg = self._patches(blob, margin=margin)
         if cur is None or bg is None:
             return False
-        band = _border(blob.mask, margin=3)
-        e_cur, e_bg = _edges(cur)[band].sum(), _edges(bg)[band].sum()
-        return bool(e_cur < 0.8 * e_bg)
+        inner = np.pad(blob.mask, margin)
+        ring = cv2.dilate(inner.astype(np.uint8), _KERNEL3, iterations=3).astype(bool) & ~inner
+        c_cur = abs(float(cur[inner].mean()) - float(cur[ring].mean()))
+        c_bg = abs(float(bg[inner].mean()) - float(bg[ring].mean()))
+        return c_cur < 0.5 * c_bg
+
+    def quiet(self, blob: Blob, grow: float = 0.5, max_moving: float = 0.02) -> bool:
+        """Whether nothing moves on or around a region (judging it is then reliable)."""
+        if self._fg_short.size == 0:
+            return False
+        h, w = blob.mask.shape
+        gy, gx = round(h * grow), round(w * grow)
+        area = self._fg_short[max(blob.y - gy, 0):blob.y + h + gy,
+                              max(blob.x - gx, 0):blob.x + w + gx]
+        return bool(area.size) and float(area.mean()) <= max_moving
 
     def is_lighting(self, blob: Blob, min_ncc: float = 0.8) -> bool:
         """Whether the region is the same texture under other light (shadow, lamp, reflection).
@@ -232,12 +280,19 @@ class StaticForeground:
         self._known = np.zeros(frame.shape[:2], np.float32)
 
     def _gather(self, fg_long: Mask, fg_short: Mask, confirmed: Mask, dt: float) -> None:
-        """Grow evidence where static, hold it where occluded, let it fade where background."""
-        static = cv2.morphologyEx((fg_long & ~fg_short & confirmed).astype(np.uint8),
+        """Grow evidence where static, hold it where occluded, let it fade where background.
+
+        Static pixels are closed then opened (a pixel of a low-contrast object that dips
+        under the threshold keeps growing; lone specks of noise do not). Evidence fades only
+        where both backgrounds agree again, away from any foreground pixel: a one-frame
+        dropout holds it (object removal is judged per object, see :meth:`presence`).
+        """
+        static = (fg_long & ~fg_short & confirmed).astype(np.uint8)
+        static = cv2.morphologyEx(cv2.morphologyEx(static, cv2.MORPH_CLOSE, _KERNEL3),
                                   cv2.MORPH_OPEN, _KERNEL3).astype(bool)
         ev = self._evidence
         ev[static] += dt
-        gone = ~fg_long
+        gone = ~cv2.dilate(fg_long.astype(np.uint8), _KERNEL3).astype(bool) & ~fg_short
         ev[gone] = np.maximum(ev[gone] - self.params.decay * dt, 0.0)
 
     def _shrink(self, image: npt.NDArray[np.uint8]) -> Image:
@@ -269,8 +324,8 @@ class StaticForeground:
 
 def _diff(a: Image, b: Image) -> Image:
     """Largest absolute difference over the colour channels."""
-    out: Image = np.abs(a - b).max(axis=2)
-    return out
+    c0, c1, c2 = cv2.split(cv2.absdiff(a, b))
+    return np.asarray(cv2.max(cv2.max(c0, c1), c2), np.float32)
 
 
 def _noise(diff: Image) -> float:
@@ -283,22 +338,10 @@ def _rate(dt: float, tau: float) -> float:
     return 1.0 - math.exp(-dt / tau) if tau > 0 else 1.0
 
 
-def _blend(background: Image, frame: Image, rate: float) -> None:
-    background += rate * (frame - background)
-
-
-def _edges(grey: Image) -> Image:
-    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
-    return np.asarray(cv2.magnitude(gx, gy), np.float32)
-
-
-def _border(mask: Mask, margin: int) -> Mask:
-    """The band around a mask's outline, in a frame grown by ``margin`` on each side."""
-    m = np.pad(mask.astype(np.uint8), margin)
-    grown = cv2.dilate(m, _KERNEL3, iterations=2).astype(bool)
-    core = cv2.erode(m, _KERNEL3, iterations=1).astype(bool)
-    return np.asarray(grown & ~core)
+def _blend(background: Image, frame: Image, rate: float,
+           mask: npt.NDArray[np.uint8] | None = None) -> None:
+    """Running average in place: ``background += rate * (frame - background)`` (where mask)."""
+    cv2.accumulateWeighted(frame, background, rate, mask)
 
 
 def _window(image: Image, box: tuple[int, int, int, int]) -> Image:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
@@ -99,6 +100,7 @@ class _Object:
     score: float = 0.0
     missing_since: float | None = None
     alerted: bool = False
+    judged: bool = False
 
 
 @register_rule
@@ -120,23 +122,26 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
         self._static = StaticForeground(config.static_params())
         self._people = PeopleMemory(_MEMORY_S)
         self._objects: list[_Object] = []
+        self._labelled: deque[tuple[float, Track]] = deque()  # recent watched (bag) tracks
         self._serial = 0
 
     def reset(self) -> None:  # noqa: D102
         self._static.reset()
         self._people.reset()
         self._objects.clear()
+        self._labelled.clear()
 
     def update(self, result: FrameResult) -> list[Event]:  # noqa: D102
         ts, size = result.ts, result.frame.size
         self._static.update(result.frame.image, ts)
         self._people.add(ts, [t for t in result.tracks if t.label == "person"], size)
+        self._remember_labelled(ts, self.watched(result))
         self._drop_removed(ts)
         self._adopt(result)
         people = self._people.at(ts)
         for obj in self._objects:
             self._attend(obj, people, ts, size)
-            self._name(obj, self.watched(result))
+            self._name(obj)
         if not self.is_active(result):
             return []
         return [self._event(o, people, result) for o in self._objects if self._due(o, ts)]
@@ -168,11 +173,30 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
                      if max(overlap(box, o.box), overlap(o.box, box)) > 0.2]
             if known:
                 self._merge(known, blob, box)
-            elif blob.static_s >= _CHECK_S:
-                if self._static.is_ghost(blob) or self._static.is_lighting(blob):
-                    self._static.absorb(blob)
-                elif self._in_zone(box, result.frame.size):
-                    self._objects.append(self._new_object(blob, box, result))
+            elif blob.static_s >= _CHECK_S and self._in_zone(box, result.frame.size):
+                self._objects.append(self._new_object(blob, box, result))
+        for obj in [o for o in self._objects if not o.alerted]:
+            if self._is_scene(obj, explaining):
+                self._static.absorb(obj.blob)
+                self._objects.remove(obj)
+
+    def _is_scene(self, obj: _Object, explaining: list[Box]) -> bool:
+        """Whether a new object is the scene itself: seen before, a ghost, or light.
+
+        Judged only while nothing moves on or around it and no person or vehicle box
+        touches it (a person bending over a bag makes every test unreliable). The ghost
+        and light tests are made once; the comparison with older views on every such
+        frame until the object alerts.
+        """
+        s = self._static
+        if not s.quiet(obj.blob) or any(overlap(obj.box, b, grow=0.25) > 0 for b in explaining):
+            return False
+        if s.seen_before(obj.blob, obj.static_since - 2 * self.config.short_term_s):
+            return True
+        if obj.judged:
+            return False
+        obj.judged = True
+        return s.is_ghost(obj.blob) or s.is_lighting(obj.blob)
 
     def _merge(self, known: list[_Object], blob: Blob, box: Box) -> None:
         """One region, one object: the oldest takes the region and the others' history."""
@@ -212,7 +236,7 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
         self._serial += 1
         since = result.ts - blob.static_s
         size = result.frame.size
-        owner = self._people.owner(box, since)
+        owner = self._people.owner(since, lambda p: self._distance(p, box, size))
         attended = self._people.last_attended(lambda p: self._attends(p, box, owner, size))
         return _Object(self._serial, blob, box, static_since=since,
                        attended_at=max(since, attended if attended is not None else since),
@@ -221,6 +245,11 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
     def _near(self, person: Box, obj: Box, size: tuple[int, int]) -> Proximity:
         c = self.config
         return proximity(person, obj, size, c.radius_m, c.relative_radius, self.camera.homography)
+
+    def _distance(self, person: Sighting, obj: Box, size: tuple[int, int]) -> float | None:
+        """Metres from a person to an object when the person is near it, else None."""
+        p = self._near(person.box, obj, size)
+        return p.metres if p.near else None
 
     def _attends(self, person: Sighting, obj: Box, owner: Sighting | None,
                  size: tuple[int, int]) -> bool:
@@ -242,10 +271,16 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
         if any(self._attends(p, obj.box, obj.owner, size) for p in people):
             obj.attended_at = ts
 
-    def _name(self, obj: _Object, tracks: list[Track]) -> None:
-        """Take the label of a watched detection (a bag) lying on the object."""
-        for t in tracks:
-            if overlap(t.box, obj.box, grow=0.25) > 0.5 and t.confidence > obj.score:
+    def _remember_labelled(self, ts: float, tracks: list[Track]) -> None:
+        self._labelled.extend((ts, t) for t in tracks)
+        while self._labelled and self._labelled[0][0] < ts - _MEMORY_S:
+            self._labelled.popleft()
+
+    def _name(self, obj: _Object) -> None:
+        """Take the label of a watched detection (a bag) seen on the object since it stopped."""
+        for ts, t in self._labelled:
+            if ts >= obj.static_since - _SEED_S and t.confidence > obj.score \
+                    and overlap(t.box, obj.box, grow=0.25) > 0.5:
                 obj.label, obj.score = t.label, t.confidence
 
     def _due(self, obj: _Object, ts: float) -> bool:

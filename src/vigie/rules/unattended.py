@@ -40,6 +40,7 @@ class Sighting:
 
 
 Attends = Callable[[Sighting], bool]
+Distance = Callable[[Sighting], float | None]
 
 
 @dataclass(frozen=True)
@@ -128,12 +129,17 @@ class PeopleMemory:
         """The sightings of the frame at ``ts``."""
         return [s for s in self._seen if s.ts == ts]
 
-    def owner(self, obj: Box, since: float) -> Sighting | None:
-        """The person whose box held the object's place closest to the time it stopped."""
-        around = [s for s in self._seen if overlap(obj, s.box, grow=0.25) > 0.2]
-        if not around:
-            return None
-        return min(around, key=lambda s: abs(s.ts - since))
+    def owner(self, since: float, distance: Distance, window_s: float = 5.0) -> Sighting | None:
+        """The person closest to the object around the time it stopped, if near enough.
+
+        Args:
+            since: When the object became still (s).
+            distance: Metres from a person to the object, None when not near.
+            window_s: How far from ``since`` a sighting may be.
+        """
+        near = [(d, abs(s.ts - since), s) for s in self._seen
+                if abs(s.ts - since) <= window_s and (d := distance(s)) is not None]
+        return min(near, key=lambda x: (x[0], x[1]))[2] if near else None
 
     def last_attended(self, attends: Attends) -> float | None:
         """When a person last attended the object, if within memory."""
