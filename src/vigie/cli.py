@@ -121,6 +121,33 @@ def replay(
         typer.echo(json.dumps(report.as_dict()))
 
 
+@app.command("learn-directions")
+def learn_directions(
+    path: ConfigPath,
+    camera: Annotated[str, typer.Option("--camera", "-c", help="Camera the footage shows.")],
+    video: Annotated[Path, typer.Option("--video", "-v", help="Set-up footage of normal "
+                                        "traffic.")],
+    zone: Annotated[list[str] | None, typer.Option("--zone", help="Zone to learn (repeat); "
+                                                   "default those of the wrong_way rules.")]
+    = None,
+    follow: Annotated[str | None, typer.Option(help="objects or motion; default the rule's.")]
+    = None,
+    write: Annotated[bool, typer.Option("--write", help="Set direction_deg and tolerance_deg "
+                                        "of the zones' wrong_way rules in the file.")] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Learn each zone's allowed direction from recorded footage, once, during set-up.
+
+    The result is frozen into the configuration (with --write) or printed as a snippet;
+    nothing learns while the site runs.
+    """
+    from vigie.setup.learn import learn_command
+
+    learned = learn_command(path, camera, video, zone, follow, write, _console())
+    if json_out:
+        typer.echo(json.dumps(learned))
+
+
 @app.command()
 def migrate(path: ConfigPath) -> None:
     """Create or upgrade the database of a site to the current schema."""
