@@ -329,3 +329,37 @@ def test_regression_fitted_with_calibration_needs_one() -> None:
                                 calibrated=True)
     with pytest.raises(ValueError, match="calibration"):
         density(regression=model)
+
+
+@pytest.mark.slow
+def test_pets_campus_is_far_below_the_alert_level(vtest_head: Path,
+                                                  nanodet_models_dir: Path) -> None:
+    """20 s of PETS 2009 through the pipeline with the evaluation site: counts, no alert."""
+    from vigie.config import load_config
+    from vigie.config.site import SourceConfig
+    from vigie.detect.factory import build_detector
+    from vigie.detect.provider import ModelProvider
+    from vigie.ingest.pyav import PyAVSource
+    from vigie.runtime.detectors import SharedDetector
+    from vigie.runtime.pipeline import CameraPipeline
+
+    site = load_config(Path(__file__).parents[2] / "eval" / "density" / "pets09-site.yaml")
+    site = site.model_copy(update={"detector": site.detector.model_copy(
+        update={"models_dir": nanodet_models_dir})})
+    camera = site.camera("pets-density").model_copy(update={"source": SourceConfig(
+        url=str(vtest_head), realtime=False, loop=False)})
+    pipeline = CameraPipeline(camera, site, SharedDetector(build_detector(site.detector)),
+                              ModelProvider(nanodet_models_dir))
+    source = PyAVSource.from_config(camera)
+    source.open()
+    try:
+        events = [e for frame in source for e in pipeline.process(frame)[1]]
+    finally:
+        source.close()
+    assert alerts(events) == []
+    persons = [int(e.details["n"]) for e in events if e.details.get("direction") == "persons"]
+    assert len(persons) == 1  # samples at 0 s (nobody tracked yet) and 10 s
+    assert 2 <= persons[0] <= 9  # 4-8 pedestrians walk in the zone
+    rule = pipeline.rules[0]
+    assert isinstance(rule, CrowdDensity)
+    assert 150 < rule.area_m2 < 250
