@@ -205,8 +205,7 @@ class FallTracker:
         s.tilt = sighting.posture.tilt() if sighting.posture else 0.0
 
     def _stand_up(self, s: Subject, sighting: Sighting) -> None:
-        s.down_since, s.ref, s.last_down, s.first_down, s.before = None, None, None, None, None
-        s.down_sightings, s.seen_fall, s.fired = 0, False, False
+        _end_down(s)
         s.standing.clear()
         s.standing.append(sighting)
         self._fired_places = [(t, b) for t, b in self._fired_places
@@ -278,18 +277,32 @@ def _fell_from(s: Sighting, ref: Sighting, min_drop: float) -> bool:
 
 
 def _affinity(subject: Subject, s: Sighting) -> float:
-    """How likely a sighting continues a subject: > 0 to match, higher is better."""
+    """How likely a sighting continues a subject: > 0 to match, higher is better.
+
+    Besides overlap, two shape changes keep a subject: falling (the box drops to the feet of
+    the standing box and widens) and getting up (a standing box rises from a lying one).
+    """
     if s.track_id is not None and s.track_id in subject.track_ids:
         return 2.0
     last = subject.last
     iou = box_iou(last.box, s.box)
     if iou >= 0.2:
         return 1.0 + iou
+    if s.ts - last.ts > 3.0:
+        return 0.0
+    if subject.down_since is not None and is_standing(s):
+        last, s = s, last  # getting up is a fall backwards in time
     h = last.height
     cx = (s.box[0] + s.box[2]) / 2
     near = last.box[0] - 0.5 * h <= cx <= last.box[2] + 0.5 * h
     below = last.bottom - 0.3 * h <= s.bottom <= last.bottom + h and s.top >= last.top - 0.2 * h
-    return 0.5 if near and below and s.ts - last.ts <= 3.0 else 0.0
+    return 0.5 if near and below else 0.0
+
+
+def _end_down(s: Subject) -> None:
+    """The subject is no longer down (stood up, or left): forget the fall."""
+    s.down_since, s.ref, s.last_down, s.first_down, s.before = None, None, None, None, None
+    s.down_sightings, s.seen_fall, s.fired, s.held = 0, False, False, False
 
 
 def _inside(a: Box, b: Box) -> bool:
