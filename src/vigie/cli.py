@@ -222,6 +222,9 @@ def evaluate(
                                                     "the usual one.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when some ground truth or "
                                          "dataset could not be evaluated.")] = False,
+    detector: Annotated[str | None, typer.Option("--detector", help="Object detector instead of "
+                                                 "the product default (e.g. centernet), "
+                                                 "where no site chooses one.")] = None,
 ) -> None:
     """Score the analytics against ground truth: clips, counting, tracking and image sets.
 
@@ -232,7 +235,7 @@ def evaluate(
 
     code = evaluate_command(path, json_out=json_out, report_dir=report, markdown=markdown,
                             threads=threads, models_dir=models_dir, strict=strict,
-                            console=_console())
+                            console=_console(), detector=detector)
     if code:
         raise typer.Exit(code)
 

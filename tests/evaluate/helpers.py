@@ -44,7 +44,7 @@ class BoxDetector:
 
 def box_context() -> EvalContext:
     """An evaluation context on the box detector (no model file needed)."""
-    return EvalContext(BoxDetector(), ModelProvider(None))  # type: ignore[arg-type]
+    return EvalContext(BoxDetector(), ModelProvider(None), detector_model="box")  # type: ignore[arg-type]
 
 
 def write_box_video(path: Path, boxes: Sequence[Box | None], fps: int = 10) -> Path:

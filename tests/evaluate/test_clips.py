@@ -85,3 +85,19 @@ def test_one_broken_item_does_not_stop_the_run(clip_folder: Path, tmp_path: Path
     assert "noise.mp4" in problems["noise.yaml"]
     assert "unknown event type 'fyre'" in problems["typo.yaml"]
     assert report.failed
+
+
+def test_detector_for_shares_the_default_and_caches_others(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from vigie.config.site import DetectorConfig
+
+    built: list[DetectorConfig] = []
+    monkeypatch.setattr("vigie.detect.factory.build_detector",
+                        lambda cfg: built.append(cfg) or object())
+    ctx = box_context()
+    assert ctx.detector_for(DetectorConfig()) is ctx.detector
+    assert ctx.detector_for(DetectorConfig(threads=4, models_dir=tmp_path)) is ctx.detector
+    other = ctx.detector_for(DetectorConfig(confidence=0.6))
+    assert other is not ctx.detector
+    assert ctx.detector_for(DetectorConfig(confidence=0.6, workers=2)) is other
+    assert [c.confidence for c in built] == [0.6]

@@ -27,7 +27,7 @@ EXIT_FAILED_ITEMS = 1
 
 def evaluate_command(path: Path, *, json_out: bool, report_dir: Path | None,
                      markdown: Path | None, threads: int, models_dir: Path | None, strict: bool,
-                     console: Console) -> int:
+                     console: Console, detector: str | None = None) -> int:
     """Run ``vigie evaluate``; return the exit code.
 
     0 when the run completed, whatever the scores (unusable files are listed as problems);
@@ -43,8 +43,8 @@ def evaluate_command(path: Path, *, json_out: bool, report_dir: Path | None,
     if not found.clips and not found.datasets:
         console.print("[red]error:[/red] nothing left to evaluate")
         return EXIT_UNUSABLE
-    ctx = build_context(models_dir, threads)
-    report = _run_with_progress(found, ctx, path, console, show=not json_out)
+    ctx = build_context(models_dir, threads, detector)
+    report = _run_with_progress(found, ctx, path, console, show=console.is_terminal)
     command = "vigie evaluate " + shlex.join(sys.argv[2:]) if sys.argv[1:2] == ["evaluate"] \
         else f"vigie evaluate {path}"
     write_report(report, report_dir, markdown, command)

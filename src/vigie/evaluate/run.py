@@ -53,6 +53,7 @@ class EvalReport:
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     elapsed_s: float = 0.0
     machine: str = ""
+    detector: str = ""
 
     def types(self) -> dict[str, TypeScore]:
         """Scores per event type over every clip: the types annotated or alerted somewhere.
@@ -74,8 +75,15 @@ class EvalReport:
         return bool(self.errors) or any(d.error for d in self.datasets)
 
 
-def build_context(models_dir: Path | None = None, threads: int = 1) -> EvalContext:
+def build_context(models_dir: Path | None = None, threads: int = 1,
+                  detector: str | None = None) -> EvalContext:
     """The product's default detector and secondary models, shared by the whole run.
+
+    Args:
+        models_dir: The model cache (None: the default).
+        threads: onnxruntime threads per model run.
+        detector: Another object detector than the product's default (``detector.model``:
+            a registered name or a YOLO export), for every clip whose site does not choose one.
 
     Raises:
         ModelError: a model is missing from the cache (the message says how to fetch it).
@@ -85,9 +93,11 @@ def build_context(models_dir: Path | None = None, threads: int = 1) -> EvalConte
     from vigie.detect.provider import ModelProvider
     from vigie.detect.session import RuntimeOptions
 
-    detector = build_detector(DetectorConfig(models_dir=models_dir, threads=threads))
-    return EvalContext(detector, ModelProvider(models_dir, RuntimeOptions(threads=threads)),
-                       models_dir, threads)
+    config = DetectorConfig(models_dir=models_dir, threads=threads)
+    if detector is not None:
+        config = config.model_copy(update={"model": detector})
+    models = ModelProvider(models_dir, RuntimeOptions(threads=threads))
+    return EvalContext(build_detector(config), models, models_dir, threads, config.model)
 
 
 def run_evaluation(found: Discovery, ctx: EvalContext, path: Path,
@@ -95,7 +105,7 @@ def run_evaluation(found: Discovery, ctx: EvalContext, path: Path,
                    on_progress: OnProgress | None = None) -> EvalReport:
     """Evaluate every item found; a failing item is recorded and the run goes on."""
     report = EvalReport(path, errors=list(found.errors), skipped=list(found.skipped),
-                        machine=machine_description())
+                        machine=machine_description(), detector=ctx.detector_model)
     started = time.perf_counter()
     total = len(found.clips) + len(found.datasets)
     for i, truth in enumerate(found.clips):

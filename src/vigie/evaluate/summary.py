@@ -40,7 +40,8 @@ def summary(report: EvalReport, relative_to: Path | None = None) -> dict[str, An
         "errors": [{"file": rel(p), "problem": msg} for p, msg in report.errors],
         "skipped": report.skipped,
         "run": {"started": report.started.isoformat(timespec="seconds"),
-                "elapsed_s": round(report.elapsed_s, 1), "machine": report.machine},
+                "elapsed_s": round(report.elapsed_s, 1), "machine": report.machine,
+                "detector": report.detector},
     }
 
 

@@ -24,12 +24,14 @@ class EvalContext:
         models: Pose, faces and the other secondary models.
         models_dir: The model cache (None: the default).
         threads: onnxruntime threads per model run.
+        detector_model: What ``detector`` is (``detector.model``), for the report.
     """
 
     detector: Detector
     models: ModelProvider
     models_dir: Path | None = None
     threads: int = 1
+    detector_model: str = "nanodet"
     _detectors: dict[str, Detector] = field(default_factory=dict, repr=False, compare=False)
 
     def detector_for(self, config: DetectorConfig) -> Detector:
