@@ -80,7 +80,10 @@ def test_folder_walk_sorts_clips_pointers_sites_and_broken_files(tmp_path: Path)
     assert [(d.folder.name, d.kind) for d in found.datasets] == [("TUD", "tracking")]
     assert [p.name for p, _ in found.errors] == ["broken.yaml"]
     assert "missing.mp4" in found.errors[0][1]
-    assert any("site.yaml" in s for s in found.skipped)
+    (ev / "fire" / "notes.yaml").write_text("author: me\n")
+    found = discover(ev)
+    assert found.skipped == [f"{ev / 'fire' / 'notes.yaml'}: not a ground-truth file (no "
+                             "'video', 'events' or 'dataset' key)"]  # site.yaml: silently
 
 
 def test_a_dataset_folder_given_directly(tmp_path: Path) -> None:

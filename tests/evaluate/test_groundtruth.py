@@ -132,5 +132,6 @@ def test_malformed_pointer(tmp_path: Path, text: str, problem: str) -> None:
 @pytest.mark.parametrize("text", ["site: {name: x}\ncameras: []\n", "names: [person, weapon]\n",
                                   "- a\n- b\n"], ids=["site-config", "data-yaml", "list"])
 def test_other_yaml_is_not_ground_truth(tmp_path: Path, text: str) -> None:
-    with pytest.raises(NotGroundTruth):
+    with pytest.raises(NotGroundTruth) as err:
         load_ground_truth(write(tmp_path, text, "other.yaml"))
+    assert err.value.site_config == text.startswith("site:")

@@ -1,9 +1,9 @@
 """What to evaluate under a path: clip files, dataset pointers, dataset folders; and what is broken.
 
 A folder is walked recursively (sorted, hidden entries skipped): a folder laid out as a dataset
-is one item and is not entered; YAML files are clips or dataset pointers; other YAML files (site
-configurations, a dataset's data.yaml) are skipped; a malformed ground-truth file is an error
-item, so that the rest of the run goes on.
+is one item and is not entered; YAML files are clips or dataset pointers; other YAML files are
+skipped (site configurations silently, others listed); a malformed ground-truth file is an
+error item, so that the rest of the run goes on.
 """
 
 from __future__ import annotations
@@ -113,7 +113,8 @@ def _walk(folder: Path, found: Discovery, seen: set[Path]) -> None:
             try:
                 _add(found, load_ground_truth(entry))
             except NotGroundTruth as exc:
-                found.skipped.append(str(exc))
+                if not exc.site_config:
+                    found.skipped.append(str(exc))
             except GroundTruthError as exc:
                 found.errors.append((entry, str(exc)))
 

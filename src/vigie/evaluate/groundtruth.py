@@ -61,7 +61,16 @@ class GroundTruthError(VigieError):
 
 
 class NotGroundTruth(VigieError):
-    """A YAML file that is neither a clip nor a dataset pointer (a site configuration...)."""
+    """A YAML file that is neither a clip nor a dataset pointer (a site configuration...).
+
+    Args:
+        message: What the file is not.
+        site_config: Whether it is a site configuration (which clips may name).
+    """
+
+    def __init__(self, message: str, site_config: bool = False) -> None:
+        self.site_config = site_config
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,9 @@ def load_ground_truth(path: Path) -> ClipTruth | DatasetRef:
         return _dataset(path, data)
     if "video" in data or "events" in data:
         return _clip(path, data)
+    if "cameras" in data:
+        raise NotGroundTruth(f"{path}: a site configuration, not ground truth",
+                             site_config=True)
     raise NotGroundTruth(f"{path}: not a ground-truth file (no 'video', 'events' or "
                          "'dataset' key)")
 
