@@ -29,8 +29,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Cue", "FlameObservation", "FlameRegion", "FlameTracker", "flame_mask", "hot_mask",
-           "shifted"]
+__all__ = ["Cue", "FlameObservation", "FlameRegion", "FlameTracker", "changed_share", "crop",
+           "flame_mask", "hot_mask"]
 
 BoolArray = npt.NDArray[np.bool_]
 ImageArray = npt.NDArray[np.uint8]
@@ -70,16 +70,37 @@ def hot_mask(image: ImageArray) -> BoolArray:
     return hot
 
 
-def shifted(array: A, dx: int, dy: int) -> A:
-    """``array`` moved by (dx, dy) pixels; uncovered pixels are zero (False)."""
+def crop(array: A, box: Box) -> A:
+    """The pixels of ``array`` in ``box`` (x1, y1, x2, y2); zero where the box leaves it."""
     h, w = array.shape[:2]
-    out: A = np.zeros_like(array)
-    if abs(dx) >= w or abs(dy) >= h:
-        return out
-    ys, yd = (slice(0, h - dy), slice(dy, h)) if dy >= 0 else (slice(-dy, h), slice(0, h + dy))
-    xs, xd = (slice(0, w - dx), slice(dx, w)) if dx >= 0 else (slice(-dx, w), slice(0, w + dx))
-    out[yd, xd] = array[ys, xs]
+    x1, y1, x2, y2 = box
+    out: A = np.zeros((max(0, y2 - y1), max(0, x2 - x1), *array.shape[2:]), array.dtype)
+    sx1, sy1, sx2, sy2 = max(0, x1), max(0, y1), min(w, x2), min(h, y2)
+    if sx1 < sx2 and sy1 < sy2:
+        out[sy1 - y1:sy2 - y1, sx1 - x1:sx2 - x1] = array[sy1:sy2, sx1:sx2]
     return out
+
+
+def changed_share(now: tuple[BoolArray, ImageArray], before: tuple[BoolArray, ImageArray],
+                  shift: tuple[int, int], level: int) -> float:
+    """Share of changed pixels in the union of two flame masks, the earlier moved by ``shift``.
+
+    Args:
+        now: (mask, BGR pixels) of this frame.
+        before: (mask, BGR pixels) of the previous analysed frame.
+        shift: (dx, dy) pixels the earlier frame is moved by before comparing.
+        level: Difference (0..255, any channel) that counts a pixel as changed.
+    """
+    dx, dy = shift
+    a, b = _bounds(now[0]), _bounds(before[0])
+    box = (min(a[0], b[0] + dx), min(a[1], b[1] + dy), max(a[2], b[2] + dx),
+           max(a[3], b[3] + dy))
+    back = (box[0] - dx, box[1] - dy, box[2] - dx, box[3] - dy)
+    union = crop(now[0], box) | crop(before[0], back)
+    diff = np.abs(crop(now[1], box).astype(np.int16)
+                  - crop(before[1], back).astype(np.int16)).max(axis=2)
+    changed = int(np.count_nonzero(union & (diff >= level)))
+    return changed / max(1, int(np.count_nonzero(union)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,16 +274,22 @@ class FlameTracker:
                 and last is not None and last.centroid is not None):
             dx = round((centroid[0] - last.centroid[0]) * w)
             dy = round((centroid[1] - last.centroid[1]) * h)
-            change = min(_changed_share(mask, small, shifted(region.mask, x, y),
-                                        shifted(region.pixels, x, y), self.change_level)
-                         for x, y in {(0, 0), (dx, dy)})
-        hot_share = float(np.count_nonzero(hot & _near(mask, self._kernel))) / max(1, len(xs))
+            change = min(changed_share((mask, small), (region.mask, region.pixels), shift,
+                                       self.change_level) for shift in {(0, 0), (dx, dy)})
+        hot_share = self._hot_share(mask, hot) / max(1, len(xs))
         region.history.append(FlameObservation(ts, len(xs) / mask.size, centroid, change,
                                                min(1.0, hot_share), cue))
         region.seen.append((ts, True))
         region.mask, region.pixels = (mask, small) if len(xs) else (None, None)
         region.box = _bounds(mask) if len(xs) else region.box
         region.last_seen = ts
+
+    def _hot_share(self, mask: BoolArray, hot: BoolArray) -> float:
+        """Hot-core pixels on or next to (2 px) the flame pixels of ``mask``."""
+        x1, y1, x2, y2 = _bounds(mask)
+        box = (x1 - 2, y1 - 2, x2 + 2, y2 + 2)
+        near = cv2.dilate(crop(mask, box).astype(np.uint8), self._kernel).astype(bool)
+        return float(np.count_nonzero(crop(hot, box) & near))
 
     def _age(self, ts: float, present: set[int]) -> None:
         """Note absences; forget old observations and regions gone for too long."""
@@ -272,20 +299,6 @@ class FlameTracker:
                 region.seen.append((ts, False))
             region.forget_before(ts - self.window_s)
         self.regions = [r for r in self.regions if ts - r.last_seen <= self.max_gap_s]
-
-
-def _changed_share(mask: BoolArray, pixels: ImageArray, before: BoolArray,
-                   before_pixels: ImageArray, level: int) -> float:
-    """Share of the union of two aligned masks where some colour channel moved by ``level``."""
-    union = mask | before
-    diff = np.abs(pixels.astype(np.int16) - before_pixels.astype(np.int16)).max(axis=2)
-    changed = int(np.count_nonzero(union & (diff >= level)))
-    return changed / max(1, int(np.count_nonzero(union)))
-
-
-def _near(mask: BoolArray, kernel: npt.NDArray[np.uint8]) -> BoolArray:
-    near: BoolArray = cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
-    return near
 
 
 def _bounds(mask: BoolArray) -> Box:
