@@ -178,6 +178,26 @@ def test_person_next_to_the_fire_does_not_hide_it() -> None:
     assert len(events) == 1
 
 
+def test_fire_hidden_for_a_while_is_still_one_incident() -> None:
+    """Flames hidden for 2 s (the region is forgotten) come back: no second alert."""
+    rng = np.random.default_rng(11)
+    bg = background()
+    rule = fire_rule()
+    events = replay(rule, lambda i: bg if 40 <= i < 50 else flame(bg, rng), 20)
+    assert len(events) == 1
+    assert events[0].ts < 8
+
+
+def test_second_fire_elsewhere_is_a_new_incident() -> None:
+    rng = np.random.default_rng(12)
+    bg = background()
+    events = replay(fire_rule(), lambda i: flame(flame(bg, rng, cx=60), rng, cx=260)
+                    if i >= 30 else flame(bg, rng, cx=60), 14)
+    assert len(events) == 2
+    assert events[0].incident_key != events[1].incident_key
+    assert events[1].boxes[0][0] > 200  # the second alert outlines the new fire
+
+
 def test_reset_forgets_the_fire_and_keys_stay_unique() -> None:
     rng = np.random.default_rng(9)
     bg = background()

@@ -27,7 +27,7 @@ from pydantic import Field
 
 from vigie.core.types import Event, FrameResult
 from vigie.rules.base import AreaRuleConfig, CameraContext, Rule, register_rule
-from vigie.rules.flame import BoolArray, Cue, FlameRegion, FlameTracker
+from vigie.rules.flame import BoolArray, Box, Cue, FlameRegion, FlameTracker, overlap
 
 __all__ = ["Fire", "FireConfig", "FireCues", "measure"]
 
@@ -43,6 +43,9 @@ DRIFT_RANGE = (1.0, 2.0)
 MIN_COMPARISONS = 3
 #: Seconds a score may dip below ``min_score`` without restarting the persistence count.
 DIP_GRACE_S = 1.0
+#: Seconds a reported fire's place is remembered: a region found burning there again (flames
+#: hidden for a moment, split or merged) continues that incident instead of a new alert.
+REPORTED_MEMORY_S = 60.0
 
 
 class FireConfig(AreaRuleConfig):
@@ -137,6 +140,7 @@ class Fire(Rule[FireConfig]):
         self._flames = FlameTracker(config.work_width, config.min_area,
                                     window_s=config.window_s)
         self._burns: dict[int, _Burn] = {}
+        self._reported: list[tuple[Box, float]] = []
         self._zone_mask: BoolArray | None = None
 
     def update(self, result: FrameResult) -> list[Event]:  # noqa: D102
@@ -147,13 +151,14 @@ class Fire(Rule[FireConfig]):
         events = []
         for region in regions:
             cues = measure(region, result.ts, self.config.window_s)
-            if self._persisted(region.region_id, cues, result.ts) and self.is_active(result):
+            if self._persisted(region, cues, result.ts) and self.is_active(result):
                 events.append(self._event(region, cues, result))
         return events
 
     def reset(self) -> None:  # noqa: D102
         self._flames.reset()
         self._burns = {}
+        self._reported = []
 
     def _cues(self, result: FrameResult) -> list[Cue]:
         """Boxes of the detector's fire classes (tracks coast where the detector skipped)."""
@@ -172,20 +177,34 @@ class Fire(Rule[FireConfig]):
             self._zone_mask = mask.astype(bool)
         return self._zone_mask
 
-    def _persisted(self, region_id: int, cues: FireCues, ts: float) -> bool:
-        """Whether the region has just burnt for ``persist_s`` (True once per region)."""
-        burn = self._burns.get(region_id)
+    def _persisted(self, region: FlameRegion, cues: FireCues, ts: float) -> bool:
+        """Whether the region has just burnt for ``persist_s`` (True once per fire)."""
+        burn = self._burns.get(region.region_id)
         if cues.score < self.config.min_score:
             if burn is not None and not burn.fired and ts - burn.last_ok > DIP_GRACE_S:
-                del self._burns[region_id]
+                del self._burns[region.region_id]
             return False
         if burn is None:
-            burn = self._burns[region_id] = _Burn(ts, ts)
+            burn = self._burns[region.region_id] = _Burn(ts, ts)
         burn.last_ok = ts
-        if burn.fired or ts - burn.since < self.config.persist_s:
+        if not burn.fired and self._already_reported(region.box, ts):
+            burn.fired = True  # the same fire, found again: its incident goes on
+        if not burn.fired and ts - burn.since < self.config.persist_s:
             return False
+        is_new = not burn.fired
         burn.fired = True
-        return True
+        self._remember(region.box, ts)
+        return is_new
+
+    def _already_reported(self, box: Box, ts: float) -> bool:
+        return any(overlap(box, b) > 0 and ts - t <= REPORTED_MEMORY_S
+                   for b, t in self._reported)
+
+    def _remember(self, box: Box, ts: float) -> None:
+        """Keep the place of a reported fire that is still burning (working pixels)."""
+        kept = [(b, t) for b, t in self._reported
+                if ts - t <= REPORTED_MEMORY_S and overlap(box, b) <= 0]
+        self._reported = [*kept, (box, ts)]
 
     def _event(self, region: FlameRegion, cues: FireCues, result: FrameResult) -> Event:
         burn = self._burns[region.region_id]

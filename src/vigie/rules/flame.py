@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = ["Cue", "FlameObservation", "FlameRegion", "FlameTracker", "changed_share", "crop",
-           "flame_mask", "hot_mask"]
+           "flame_mask", "hot_mask", "overlap"]
 
 BoolArray = npt.NDArray[np.bool_]
 ImageArray = npt.NDArray[np.uint8]
@@ -252,8 +252,8 @@ class FlameTracker:
         joined: dict[int, tuple[FlameRegion, BoolArray]] = {}
         for part in parts:
             box = _bounds(part)
-            best = max(self.regions, key=lambda r: _overlap(_grown(r.box), box), default=None)
-            if best is None or _overlap(_grown(best.box), box) <= 0:
+            best = max(self.regions, key=lambda r: overlap(_grown(r.box), box), default=None)
+            if best is None or overlap(_grown(best.box), box) <= 0:
                 if len(self.regions) >= MAX_REGIONS:
                     continue
                 best = FlameRegion(self._next_id, box, ts, ts)
@@ -314,7 +314,7 @@ def _grown(box: Box) -> Box:
     return box[0] - mx, box[1] - my, box[2] + mx, box[3] + my
 
 
-def _overlap(a: Box, b: Box) -> int:
+def overlap(a: Box, b: Box) -> int:
     """Area shared by two boxes (0 when apart)."""
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
