@@ -249,3 +249,25 @@ def test_kitchen_fire_clip_raises_one_alert_in_the_annotated_window() -> None:
         events += rule.update(FrameResult(frame, Detections.empty(), ()))
     assert len(events) == 1
     assert 0.0 <= events[0].ts <= 8.0  # flames from 0 s; annotated window 0-17 s
+
+
+def test_kitchen_fire_through_the_pipeline_with_its_view_guard() -> None:
+    """The hand-held kitchen clip is a "moving view" most of the time: fire keeps watching."""
+    from vigie.config.loader import parse_config
+    from vigie.ingest.pyav import PyAVSource, SourceOptions
+    from vigie.runtime.pipeline import CameraPipeline
+
+    path = shared_file("fire_dev/kitchen_sink_fire.mp4")
+    site = parse_config("site: {name: t}\ncameras:\n  - id: cam\n    source: {url: x.mp4}\n"
+                        "    analytics: [{kind: fire}]\n")
+    pipeline = CameraPipeline(site.cameras[0], site, lambda image: Detections.empty())
+    source = PyAVSource(str(path), "cam", SourceOptions(analysis_fps=FPS))
+    source.open()
+    events, moving = [], 0
+    for frame in source:
+        result, found = pipeline.process(frame)
+        events += found
+        moving += result.view.moving
+    assert moving > 20  # the guard does see a moving view
+    assert [e.kind for e in events] == ["fire"]
+    assert events[0].ts <= 8.0
