@@ -211,3 +211,24 @@ def test_the_road_clip_played_backwards_learns_right_to_left(nanodet_models_dir:
     assert lower.estimate is not None
     assert angle_between(lower.estimate.direction_deg, 180.0) <= 10
     assert lower.estimate.n >= 4
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--camera", "nope"], "no camera 'nope'"),
+    (["--camera", "cam", "--zone", "nowhere"], "has no zone ['nowhere']"),
+    (["--camera", "cam", "--follow", "blobs"], "--follow must be objects or motion"),
+], ids=["camera", "zone", "follow"])
+def test_cli_mistakes_are_one_line_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str], args: list[str],
+                                          message: str) -> None:
+    from vigie.cli import main
+
+    path = tmp_path / "site.yaml"
+    path.write_text(SITE, encoding="utf-8")
+    monkeypatch.setattr("sys.argv", ["vigie", "learn-directions", str(path), "--video",
+                                     str(tmp_path / "x.avi"), *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+    assert path.read_text(encoding="utf-8") == SITE

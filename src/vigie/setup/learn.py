@@ -20,6 +20,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 from vigie.config.site import CameraConfig, SiteConfig, SourceConfig
 from vigie.core.types import FrameResult, Track
 from vigie.detect.base import Detector
+from vigie.errors import ConfigError
 from vigie.rules.blobs import BlobFollower
 from vigie.rules.directions import (
     DirectionEstimate,
@@ -243,10 +244,15 @@ def learn_command(config_path: Path, camera_id: str, video: Path, zones: Sequenc
     from vigie.config import load_config
     from vigie.detect.factory import build_detector
 
+    if follow not in (None, "objects", "motion"):
+        raise ConfigError(f"--follow must be objects or motion, not {follow!r}")
     site = load_config(config_path)
-    targets = targets_for(site.camera(camera_id), zones, follow)
+    try:
+        targets = targets_for(site.camera(camera_id), zones, follow)
+    except KeyError as exc:
+        raise ConfigError(str(exc.args[0])) from None
     if not targets:
-        raise KeyError(f"camera {camera_id!r} has no wrong_way rule; name zones with --zone")
+        raise ConfigError(f"camera {camera_id!r} has no wrong_way rule; name zones with --zone")
     learned = learn_directions(site, camera_id, video, build_detector(site.detector), targets)
     updated = write_directions(config_path, camera_id, learned) if write else []
     for zone in learned:
