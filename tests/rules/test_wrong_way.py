@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.conftest import REPO, shared_file
 from tests.rules.scripted import T0, results, run, walk
+from vigie.config import load_config
+from vigie.config.site import SiteConfig
 from vigie.core.types import Detections, Frame, FrameResult
+from vigie.detect.factory import build_detector
 from vigie.geometry import Homography
 from vigie.rules import CameraContext, WrongWay
 from vigie.rules.wrong_way import WrongWayConfig
+from vigie.runtime.replay import replay
 
 # Scripted boxes are 20 px high in a 100 x 100 frame: one box height = 0.2 of the frame.
 LANE = ((0.0, 0.3), (1.0, 0.3), (1.0, 0.9), (0.0, 0.9))
@@ -231,3 +238,45 @@ def test_motion_mode_follows_moving_regions_without_detections() -> None:
     assert events[0].details["label"] == "motion"
     objects_rule = wrong_way()
     assert [e for r in motion_results(car) for e in objects_rule.update(r)] == []
+
+
+# -- real footage --------------------------------------------------------------------------
+
+def eval_site(tmp_path: Path, folder: str, video: Path, models_dir: Path) -> SiteConfig:
+    """The evaluation site of eval/<folder>, on ``video``, with the test models."""
+    text = (REPO / "eval" / folder / "site.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"url: \.\./\.\./\.\./shared/data/\S+}", f"url: {video}}}", text)
+    path = tmp_path / "site.yaml"
+    path.write_text(text + f"detector: {{models_dir: {models_dir}}}\n", encoding="utf-8")
+    return load_config(path)
+
+
+@pytest.mark.slow
+def test_road_clip_every_car_against_the_reversed_lanes(nanodet_models_dir: Path,
+                                                        tmp_path: Path) -> None:
+    """Lower lanes declared right to left: each of the five cars is one alert, once it has
+    driven 1.5 box heights; the upper lanes (true direction) stay silent."""
+    video = shared_file("traffic/road_lanes.avi")
+    site = eval_site(tmp_path, "road", video, nanodet_models_dir)
+    report = replay(site, "road", build_detector(site.detector))
+    alerts = [e for e in report.alerts if e.kind == "wrong_way"]
+    assert {e.rule_id for e in alerts} == {"lower-wrong-way"}
+    entered = [2.0, 3.5, 4.0, 6.5, 9.7]  # by eye, eval/road/road_lanes.yaml
+    assert len(alerts) == len(entered)
+    for e, t in zip(sorted(alerts, key=lambda e: e.ts), entered, strict=True):
+        assert t < e.ts <= t + 2.0
+        assert e.details["deviation_deg"] > 150
+
+
+@pytest.mark.slow
+def test_pets09_first_20_s_one_walker_against_the_path(vtest_head: Path,
+                                                       nanodet_models_dir: Path,
+                                                       tmp_path: Path) -> None:
+    """Path declared one-way eastbound: in the first 20 s one man walks west through the
+    zone from 15 s (the next one starts at 17 s and is reported at about 21 s)."""
+    site = eval_site(tmp_path, "pets09", vtest_head, nanodet_models_dir)
+    report = replay(site, "pets-campus", build_detector(site.detector))
+    alerts = [e for e in report.alerts if e.kind == "wrong_way"]
+    assert len(alerts) == 1
+    assert 15.0 < alerts[0].ts < 20.0
+    assert 150 < alerts[0].details["heading_deg"] < 210
