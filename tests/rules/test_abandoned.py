@@ -174,13 +174,18 @@ def test_person_standing_still_never_alerts(tracked: Callable[[float], bool]) ->
     assert _play(_rule(), Scene(people=[still]).frames(70)) == []
 
 
-def test_parked_vehicle_is_explained() -> None:
+@pytest.mark.parametrize("seen", [lambda t: True, lambda t: round(t / DT) % 4 != 0],
+                         ids=["detected", "detection-flickers"])
+def test_vehicle_waiting_is_explained(seen: Callable[[float], bool]) -> None:
+    """A car stopped for a minute (a red light) is no abandoned object, even if its box
+    drops out one frame in four."""
     car_box = (60.0, 60.0, 90.0, 80.0)  # small enough to be a plausible object size
-    car = Track(9, "car", car_box, 0.9, (75 / W, 80 / H), 6.0, 0.0)
-    scene = Scene(bags=[(6.0, 999, car_box)],
-                  extra_tracks=lambda t: [Track(9, "car", car_box, 0.9, (75 / W, 80 / H), 6.0, t)]
-                  if t >= 6.0 else [])
-    assert car.label == "car"
+
+    def tracks(t: float) -> list[Track]:
+        if t < 6.0 or not seen(t):
+            return []
+        return [Track(9, "car", car_box, 0.9, (75 / W, 80 / H), 6.0, t)]
+    scene = Scene(bags=[(6.0, 999, car_box)], extra_tracks=tracks)
     assert _play(_rule(), scene.frames(60)) == []
 
 
@@ -308,4 +313,10 @@ def test_aboda_video4_end_to_end(nanodet_models_dir: object) -> None:
     alerts = [a for a in report.alerts if a.kind == "abandoned_object"]
     assert len(alerts) == 1
     assert 19.5 - 2 <= alerts[0].ts <= 39.0 + 2  # eval/abandoned/aboda_video4.yaml
-    assert _iou(alerts[0].boxes[0], (450, 368, 505, 415)) > 0.5
+    # the annotated bag (450-505, 368-415) lies in the alert box, which may add its strap
+    box = alerts[0].boxes[0]
+    bag = (450.0, 368.0, 505.0, 415.0)
+    inside = (max(0.0, min(box[2], bag[2]) - max(box[0], bag[0]))
+              * max(0.0, min(box[3], bag[3]) - max(box[1], bag[1])))
+    assert inside >= 0.7 * (bag[2] - bag[0]) * (bag[3] - bag[1])
+    assert (box[2] - box[0]) * (box[3] - box[1]) <= 3 * (bag[2] - bag[0]) * (bag[3] - bag[1])

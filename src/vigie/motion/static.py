@@ -296,10 +296,16 @@ class StaticForeground:
         ev[gone] = np.maximum(ev[gone] - self.params.decay * dt, 0.0)
 
     def _shrink(self, image: npt.NDArray[np.uint8]) -> Image:
+        """The frame at working width, smoothed (halvings by area averaging are cheap)."""
         h, w = image.shape[:2]
         self.scale = min(1.0, self.params.width / w)
-        small = cv2.resize(image, (max(1, round(w * self.scale)), max(1, round(h * self.scale))),
-                           interpolation=cv2.INTER_AREA) if self.scale < 1 else image
+        size = (max(1, round(w * self.scale)), max(1, round(h * self.scale)))
+        small = np.asarray(image)
+        while small.shape[1] >= 2 * size[0]:
+            small = np.asarray(cv2.resize(small, None, fx=0.5, fy=0.5,
+                                          interpolation=cv2.INTER_AREA))
+        if small.shape[1] != size[0]:
+            small = np.asarray(cv2.resize(small, size, interpolation=cv2.INTER_LINEAR))
         return cv2.GaussianBlur(small, (5, 5), 0).astype(np.float32)
 
     def _gain(self, frame: Image, background: Image) -> float:

@@ -161,7 +161,12 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
         self._objects = kept
 
     def _adopt(self, result: FrameResult) -> None:
-        """Turn new static regions into objects; refresh the outline of known ones."""
+        """Turn new static regions into objects; refresh the outline of known ones.
+
+        A region mostly inside a person or vehicle box is explained by it (someone standing,
+        a car waiting at a light); an object not yet alerted that becomes so again is
+        dropped (its evidence stays, so it comes back at once if the box moves away).
+        """
         scale = self._static.scale
         explaining = [t.box for t in result.tracks
                       if t.label == "person" or t.label in VEHICLE_CLASSES]
@@ -176,7 +181,9 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
             elif blob.static_s >= _CHECK_S and self._in_zone(box, result.frame.size):
                 self._objects.append(self._new_object(blob, box, result))
         for obj in [o for o in self._objects if not o.alerted]:
-            if self._is_scene(obj, explaining):
+            if _explained(obj.blob, scale, explaining):
+                self._objects.remove(obj)  # a vehicle or person again: not an object (yet)
+            elif self._is_scene(obj, explaining):
                 self._static.absorb(obj.blob)
                 self._objects.remove(obj)
 
