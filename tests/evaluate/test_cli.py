@@ -53,7 +53,7 @@ def test_json_summary_and_report_files(eval_dir: Path, tmp_path: Path,
     assert json.loads((out / "summary.json").read_text())["types"] == summary["types"]
     markdown = (tmp_path / "docs" / "EVALUATION.md").read_text()
     assert "| zone_intrusion | 1 | 0 | 0 | 0 | 1.00 | 1.00 | 1.00 |" in markdown
-    assert "](../report/00-timeline-zone-walk-yaml.png)" in markdown
+    assert "](../report/clip-00-zone-walk-yaml.png)" in markdown
 
 
 def test_malformed_file_alone_is_unusable_and_named(tmp_path: Path) -> None:

@@ -85,15 +85,15 @@ def test_report_files_markdown_html_plots(report: EvalReport, tmp_path: Path) ->
     assert "mask evaluator not available yet" in md
     assert "bad.yaml:3: end before start" in md
     pngs = sorted(p.name for p in out.glob("*.png"))
-    assert pngs == ["00-counting-crowd.png", "00-timeline-eval-fire-yaml.png",
-                    "01-timeline-eval-montage-yaml.png", "01-weapon-weapons.png"]
+    assert pngs == ["clip-00-eval-fire-yaml.png", "clip-01-eval-montage-yaml.png",
+                    "set-00-counting-crowd.png", "set-01-weapon-weapons.png"]
     assert all((out / p).stat().st_size < 40_000 for p in pngs)
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 4
     assert "http://" not in page
     assert "https://" not in page
     docs = (tmp_path / "docs" / "EVALUATION.md").read_text()
-    assert "](../out/00-timeline-eval-fire-yaml.png)" in docs
+    assert "](../out/clip-00-eval-fire-yaml.png)" in docs
     assert json.loads((out / "summary.json").read_text())["types"]["fire"]["tp"] == 1
 
 

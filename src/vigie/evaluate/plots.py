@@ -37,13 +37,14 @@ def timeline_plot(clip: ClipResult, path: Path) -> None:
     plt = _pyplot()
     kinds = sorted({e.type for e in clip.truth.events} | {a.type for a in clip.alerts})
     lanes = kinds or ["(no event, no alert)"]
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(lanes) + 1.1))
+    fig, ax = plt.subplots(figsize=(8.5, 0.45 * len(lanes) + 1.1))
     seen: set[str] = set()
     for y, kind in enumerate(lanes):
         events = [(e.start, e.end) for e in clip.truth.events if e.type == kind]
         for start, end in events:
             ax.barh(y, end - start + 2 * TOLERANCE_S, left=start - TOLERANCE_S, height=0.5,
-                    color="tab:blue", alpha=0.15)
+                    color="tab:blue", alpha=0.15,
+                    label=None if "gt" in seen else f"tolerance ±{TOLERANCE_S:g} s")
             ax.barh(y, max(end - start, 0.2), left=start, height=0.5, color="tab:blue",
                     alpha=0.55, label=None if "gt" in seen else "ground truth")
             seen.add("gt")
@@ -59,7 +60,7 @@ def timeline_plot(clip: ClipResult, path: Path) -> None:
     ax.set_xlabel("seconds from the clip's start")
     ax.grid(axis="x", alpha=0.3)
     if seen:
-        ax.legend(loc="upper right", fontsize=7, ncols=4, framealpha=0.7)
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
     ax.set_title(clip.truth.path.name, fontsize=9)
     fig.tight_layout()
     _save(fig, path)

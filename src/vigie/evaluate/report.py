@@ -167,7 +167,7 @@ def _dataset_details(d: DatasetResult, plots: Path | None, index: int) -> list[B
 def _dataset_plot(d: DatasetResult, plots: Path, index: int) -> Path | None:
     """A count scatter (counting) or a confusion table (image sets), when the data allow."""
     assert d.score is not None
-    path = plots / f"{index:02d}-{d.score.kind}-{_slug(d.name)}.png"
+    path = plots / f"set-{index:02d}-{d.score.kind}-{_slug(d.name)}.png"
     pairs = [(t, p) for t, p in (_pair(r) for r in d.score.rows)
              if t is not None and p is not None]
     if d.score.kind == "counting" and pairs:
@@ -217,7 +217,7 @@ def _clips_section(report: EvalReport, plots: Path | None) -> list[Block]:
             out.append(Bullets(tuple(f"{a.t:.1f} s {a.type} ({a.rule_id}): {a.explanation}"
                                      for a in c.alerts)))
         if plots is not None:
-            path = plots / f"{i:02d}-timeline-{_slug(_name(c))}.png"
+            path = plots / f"clip-{i:02d}-{_slug(_name(c))}.png"
             timeline_plot(c, path)
             out.append(Image(path, f"timeline of {_name(c)}"))
     return out
