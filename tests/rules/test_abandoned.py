@@ -52,10 +52,15 @@ class Person:
     track_id: int
     path: Path
     tracked: Callable[[float], bool] = lambda t: True
+    lies_from: float = float("inf")  # then drawn lying (48 x 16 px)
 
     def box(self, t: float) -> tuple[float, float, float, float] | None:
         feet = self.path(t)
-        return None if feet is None else (feet[0] - 8, feet[1] - 48, feet[0] + 8, feet[1])
+        if feet is None:
+            return None
+        if t >= self.lies_from:
+            return (feet[0] - 24, feet[1] - 16, feet[0] + 24, feet[1])
+        return (feet[0] - 8, feet[1] - 48, feet[0] + 8, feet[1])
 
     def track(self, t: float) -> Track | None:
         box = self.box(t)
@@ -172,6 +177,13 @@ def test_flickering_object_is_one_incident() -> None:
 def test_person_standing_still_never_alerts(tracked: Callable[[float], bool]) -> None:
     still = Person(3, _route((5.0, 10, 180), (10.0, 180, 180), (70.0, 180, 180)), tracked)
     assert _play(_rule(), Scene(people=[still]).frames(70)) == []
+
+
+def test_person_lying_still_is_not_an_object() -> None:
+    """Someone falls and lies still; the detector stops recognising them (a common miss)."""
+    faller = Person(5, _route((4.0, 10, 180), (10.0, 160, 180), (70.0, 160, 180)),
+                    tracked=lambda t: t < 10.4, lies_from=10.4)
+    assert _play(_rule(), Scene(people=[faller]).frames(70)) == []
 
 
 @pytest.mark.parametrize("seen", [lambda t: True, lambda t: round(t / DT) % 4 != 0],
@@ -320,3 +332,31 @@ def test_aboda_video4_end_to_end(nanodet_models_dir: object) -> None:
               * max(0.0, min(box[3], bag[3]) - max(box[1], bag[1])))
     assert inside >= 0.7 * (bag[2] - bag[0]) * (bag[3] - bag[1])
     assert (box[2] - box[0]) * (box[3] - box[1]) <= 3 * (bag[2] - bag[0]) * (bag[3] - bag[1])
+
+
+def test_proximity_and_pace() -> None:
+    """Distances: metres on the ground when calibrated, else the person's height as 1.7 m."""
+    from vigie.geometry import Homography
+    from vigie.rules.unattended import pace, proximity
+
+    obj = (200.0, 150.0, 216.0, 164.0)
+    person = (150.0, 116.0, 166.0, 164.0)  # 48 px tall, feet 42 px left of the object
+    near = proximity(person, obj, (W, H), radius_m=3.0, relative_radius=0.0, homography=None)
+    assert near.near
+    assert near.metres == pytest.approx(42 / 48 * 1.7)
+    far = proximity((20.0, 116.0, 36.0, 164.0), obj, (W, H), 3.0, 0.0, None)
+    assert not far.near  # 172 px = 6.1 m
+    # calibrated: 1 normalised unit = 32 m across, 24 m down (10 px per metre)
+    h = Homography.from_points([(0, 0), (1, 0), (1, 1), (0, 1)],
+                               [(0, 0), (32, 0), (32, 24), (0, 24)])
+    cal = proximity(person, obj, (W, H), 3.0, 0.0, h)
+    assert cal.metres == pytest.approx(5.0, abs=0.01)  # feet at x=158, object base at x=208
+    assert not cal.near
+    walker = Person(1, _route((0.0, 10, 150), (10.0, 310, 150)))
+    stander = Person(2, _route((0.0, 100, 150), (10.0, 100, 150)))
+    walking = pace(walker.track(5.0), (W, H))  # type: ignore[arg-type]
+    standing = pace(stander.track(5.0), (W, H))  # type: ignore[arg-type]
+    assert walking is not None
+    assert walking == pytest.approx(30 / 48, rel=0.01)
+    assert standing == 0.0
+    assert pace(stander.track(0.0), (W, H)) is None  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ _CHECK_S = 2.0        # a region is judged (ghost, lighting) once static this lo
 _PRESENT = 0.3        # share of an object's pixels still foreground for it to be present
 _EXPLAINED = 0.5      # share of a region inside person/vehicle boxes that explains it
 _WALKING = 0.25       # pace (box heights per second) above which a person only walks past
+_PERSON_SIZED = 0.5   # an unnamed object this big next to the people near it may be one
 
 
 class AbandonedObjectConfig(AreaRuleConfig):
@@ -101,6 +102,7 @@ class _Object:
     missing_since: float | None = None
     alerted: bool = False
     judged: bool = False
+    person_area: float = 0.0  # largest box (px2) of the people seen near it
 
 
 @register_rule
@@ -245,9 +247,10 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
         size = result.frame.size
         owner = self._people.owner(since, lambda p: self._distance(p, box, size))
         attended = self._people.last_attended(lambda p: self._attends(p, box, owner, size))
+        person = self._people.largest(lambda p: self._distance(p, box, size) is not None)
         return _Object(self._serial, blob, box, static_since=since,
                        attended_at=max(since, attended if attended is not None else since),
-                       owner=owner)
+                       owner=owner, person_area=person)
 
     def _near(self, person: Box, obj: Box, size: tuple[int, int]) -> Proximity:
         c = self.config
@@ -274,9 +277,12 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
 
     def _attend(self, obj: _Object, people: list[Sighting], ts: float,
                 size: tuple[int, int]) -> None:
-        """Restart the unattended clock when someone attends the object."""
-        if any(self._attends(p, obj.box, obj.owner, size) for p in people):
-            obj.attended_at = ts
+        """Restart the unattended clock when someone attends the object; note people's size."""
+        for p in people:
+            if self._attends(p, obj.box, obj.owner, size):
+                obj.attended_at = ts
+            if self._near(p.box, obj.box, size).near:
+                obj.person_area = max(obj.person_area, _area(p.box))
 
     def _remember_labelled(self, ts: float, tracks: list[Track]) -> None:
         self._labelled.extend((ts, t) for t in tracks)
@@ -293,6 +299,7 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
     def _due(self, obj: _Object, ts: float) -> bool:
         c = self.config
         return (not obj.alerted and (c.unknown_objects or obj.label is not None)
+                and not _person_sized(obj)
                 and self._static.static_s(obj.blob) >= c.static_s
                 and ts - obj.attended_at >= c.unattended_s)
 
@@ -323,6 +330,19 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
                      "static_threshold_s": c.static_s, "unattended_threshold_s": c.unattended_s,
                      "radius_m": c.radius_m},
         )
+
+
+def _area(box: Box) -> float:
+    return max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
+
+
+def _person_sized(obj: _Object) -> bool:
+    """Whether an unnamed object is as big as the people seen near it: maybe one of them.
+
+    A person lying or sitting still whom the detector no longer recognises is a static
+    region too; bags are much smaller than the person who carries them.
+    """
+    return obj.label is None and _area(obj.box) >= _PERSON_SIZED * obj.person_area > 0
 
 
 def _explained(blob: Blob, scale: float, boxes: list[Box]) -> bool:

@@ -146,6 +146,11 @@ class PeopleMemory:
         times = [s.ts for s in self._seen if attends(s)]
         return max(times) if times else None
 
+    def largest(self, near: Attends) -> float:
+        """Largest box area (px2) among the remembered sightings ``near`` accepts; 0 if none."""
+        return max(((s.box[2] - s.box[0]) * (s.box[3] - s.box[1]) for s in self._seen
+                    if near(s)), default=0.0)
+
     def latest(self, track_id: int) -> Sighting | None:
         """The last sighting of a track."""
         for s in reversed(self._seen):
