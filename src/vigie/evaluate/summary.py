@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ def summary(report: EvalReport, relative_to: Path | None = None) -> dict[str, An
 
     Args:
         report: The run.
-        relative_to: Paths are written relative to this folder when they lie below it.
+        relative_to: Paths are written relative to this folder (None: as they are).
     """
     def rel(p: Path) -> str:
         return _relative(p, relative_to)
@@ -72,12 +73,14 @@ def _dataset(d: DatasetResult, rel: Any) -> dict[str, Any]:
 
 
 def _relative(path: Path, base: Path | None) -> str:
-    if base is not None:
-        try:
-            return str(path.resolve().relative_to(base.resolve()))
-        except ValueError:
-            pass
-    return str(path)
+    """``path`` from ``base`` (``../`` steps included, so that committed reports stay
+    portable); absolute when there is no base or no relative way (another drive)."""
+    if base is None:
+        return str(path)
+    try:
+        return os.path.relpath(path.resolve(), base.resolve())
+    except ValueError:
+        return str(path)
 
 
 def jsonable(value: Any) -> Any:
