@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -13,6 +12,7 @@ from vigie.core.types import VEHICLE_CLASSES, Event, FrameResult, Track
 from vigie.geometry import points_in_polygon, prepared_polygon
 from vigie.motion.static import Blob, StaticForeground, StaticParams
 from vigie.rules.base import AreaRuleConfig, CameraContext, Rule, register_rule
+from vigie.rules.left_object import LeftObject, box_area, explained, person_sized
 from vigie.rules.unattended import Box, PeopleMemory, Proximity, Sighting, overlap, proximity
 
 __all__ = ["AbandonedObject", "AbandonedObjectConfig"]
@@ -21,9 +21,7 @@ _MEMORY_S = 60.0      # how far back people are remembered (owner, last attendan
 _SEED_S = 1.0         # pixels static this long form candidate regions
 _CHECK_S = 2.0        # a region is judged (ghost, lighting) once static this long
 _PRESENT = 0.3        # share of an object's pixels still foreground for it to be present
-_EXPLAINED = 0.5      # share of a region inside person/vehicle boxes that explains it
 _WALKING = 0.25       # pace (box heights per second) above which a person only walks past
-_PERSON_SIZED = 0.5   # an unnamed object this big next to the people near it may be one
 
 
 class AbandonedObjectConfig(AreaRuleConfig):
@@ -87,24 +85,6 @@ class AbandonedObjectConfig(AreaRuleConfig):
                             min_diff=self.min_contrast)
 
 
-@dataclass
-class _Object:
-    """One still object the rule watches, from the moment it stands clear until removed."""
-
-    serial: int
-    blob: Blob
-    box: Box
-    static_since: float
-    attended_at: float
-    owner: Sighting | None
-    label: str | None = None
-    score: float = 0.0
-    missing_since: float | None = None
-    alerted: bool = False
-    judged: bool = False
-    person_area: float = 0.0  # largest box (px2) of the people seen near it
-
-
 @register_rule
 class AbandonedObject(Rule[AbandonedObjectConfig]):
     """Fires once per object still for ``static_s`` and unattended for ``unattended_s``.
@@ -123,7 +103,7 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
         self._zone = prepared_polygon(camera.zones[config.zone]) if config.zone else None
         self._static = StaticForeground(config.static_params())
         self._people = PeopleMemory(_MEMORY_S)
-        self._objects: list[_Object] = []
+        self._objects: list[LeftObject] = []
         self._labelled: deque[tuple[float, Track]] = deque()  # recent watched (bag) tracks
         self._serial = 0
 
@@ -174,7 +154,7 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
                       if t.label == "person" or t.label in VEHICLE_CLASSES]
         for blob in self._static.blobs(_SEED_S):
             box = blob.box(scale)
-            if _explained(blob, scale, explaining) or not self._plausible(blob, box, result):
+            if explained(blob, scale, explaining) or not self._plausible(blob, box, result):
                 continue
             known = [o for o in self._objects
                      if max(overlap(box, o.box), overlap(o.box, box)) > 0.2]
@@ -183,13 +163,13 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
             elif blob.static_s >= _CHECK_S and self._in_zone(box, result.frame.size):
                 self._objects.append(self._new_object(blob, box, result))
         for obj in [o for o in self._objects if not o.alerted]:
-            if _explained(obj.blob, scale, explaining):
+            if explained(obj.blob, scale, explaining):
                 self._objects.remove(obj)  # a vehicle or person again: not an object (yet)
             elif self._is_scene(obj, explaining):
                 self._static.absorb(obj.blob)
                 self._objects.remove(obj)
 
-    def _is_scene(self, obj: _Object, explaining: list[Box]) -> bool:
+    def _is_scene(self, obj: LeftObject, explaining: list[Box]) -> bool:
         """Whether a new object is the scene itself: seen before, a ghost, or light.
 
         Judged only while nothing moves on or around it and no person or vehicle box
@@ -207,7 +187,7 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
         obj.judged = True
         return s.is_ghost(obj.blob) or s.is_lighting(obj.blob)
 
-    def _merge(self, known: list[_Object], blob: Blob, box: Box) -> None:
+    def _merge(self, known: list[LeftObject], blob: Blob, box: Box) -> None:
         """One region, one object: the oldest takes the region and the others' history."""
         first, rest = known[0], known[1:]
         first.blob, first.box = blob, box
@@ -241,14 +221,14 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
         base = ((box[0] + box[2]) / 2 / size[0], box[3] / size[1])
         return bool(points_in_polygon([base], self._zone)[0])
 
-    def _new_object(self, blob: Blob, box: Box, result: FrameResult) -> _Object:
+    def _new_object(self, blob: Blob, box: Box, result: FrameResult) -> LeftObject:
         self._serial += 1
         since = result.ts - blob.static_s
         size = result.frame.size
         owner = self._people.owner(since, lambda p: self._distance(p, box, size))
         attended = self._people.last_attended(lambda p: self._attends(p, box, owner, size))
         person = self._people.largest(lambda p: self._distance(p, box, size) is not None)
-        return _Object(self._serial, blob, box, static_since=since,
+        return LeftObject(self._serial, blob, box, static_since=since,
                        attended_at=max(since, attended if attended is not None else since),
                        owner=owner, person_area=person)
 
@@ -275,35 +255,35 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
             return overlap(obj, person.box, grow=0.25) > 0
         return person.pace <= _WALKING
 
-    def _attend(self, obj: _Object, people: list[Sighting], ts: float,
+    def _attend(self, obj: LeftObject, people: list[Sighting], ts: float,
                 size: tuple[int, int]) -> None:
         """Restart the unattended clock when someone attends the object; note people's size."""
         for p in people:
             if self._attends(p, obj.box, obj.owner, size):
                 obj.attended_at = ts
             if self._near(p.box, obj.box, size).near:
-                obj.person_area = max(obj.person_area, _area(p.box))
+                obj.person_area = max(obj.person_area, box_area(p.box))
 
     def _remember_labelled(self, ts: float, tracks: list[Track]) -> None:
         self._labelled.extend((ts, t) for t in tracks)
         while self._labelled and self._labelled[0][0] < ts - _MEMORY_S:
             self._labelled.popleft()
 
-    def _name(self, obj: _Object) -> None:
+    def _name(self, obj: LeftObject) -> None:
         """Take the label of a watched detection (a bag) seen on the object since it stopped."""
         for ts, t in self._labelled:
             if ts >= obj.static_since - _SEED_S and t.confidence > obj.score \
                     and overlap(t.box, obj.box, grow=0.25) > 0.5:
                 obj.label, obj.score = t.label, t.confidence
 
-    def _due(self, obj: _Object, ts: float) -> bool:
+    def _due(self, obj: LeftObject, ts: float) -> bool:
         c = self.config
         return (not obj.alerted and (c.unknown_objects or obj.label is not None)
-                and not _person_sized(obj)
+                and not person_sized(obj)
                 and self._static.static_s(obj.blob) >= c.static_s
                 and ts - obj.attended_at >= c.unattended_s)
 
-    def _event(self, obj: _Object, people: list[Sighting], result: FrameResult) -> Event:
+    def _event(self, obj: LeftObject, people: list[Sighting], result: FrameResult) -> Event:
         obj.alerted = True
         c, ts = self.config, result.ts
         still, alone = self._static.static_s(obj.blob), ts - obj.attended_at
@@ -330,30 +310,3 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
                      "static_threshold_s": c.static_s, "unattended_threshold_s": c.unattended_s,
                      "radius_m": c.radius_m},
         )
-
-
-def _area(box: Box) -> float:
-    return max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
-
-
-def _person_sized(obj: _Object) -> bool:
-    """Whether an unnamed object is as big as the people seen near it: maybe one of them.
-
-    A person lying or sitting still whom the detector no longer recognises is a static
-    region too; bags are much smaller than the person who carries them.
-    """
-    return obj.label is None and _area(obj.box) >= _PERSON_SIZED * obj.person_area > 0
-
-
-def _explained(blob: Blob, scale: float, boxes: list[Box]) -> bool:
-    """Whether most of a region lies inside person or vehicle boxes (standing, parked)."""
-    if not boxes:
-        return False
-    ys, xs = np.nonzero(blob.mask)
-    px = (xs + blob.x + 0.5) / scale
-    py = (ys + blob.y + 0.5) / scale
-    inside = np.zeros(len(xs), bool)
-    for b in boxes:
-        gx, gy = (b[2] - b[0]) * 0.1, (b[3] - b[1]) * 0.1
-        inside |= (px >= b[0] - gx) & (px <= b[2] + gx) & (py >= b[1] - gy) & (py <= b[3] + gy)
-    return bool(inside.mean() >= _EXPLAINED) if len(inside) else False
