@@ -89,6 +89,7 @@ class Scene:
     gain: Callable[[float], float] = lambda t: 1.0
     extra_tracks: Callable[[float], list[Track]] = lambda t: []
     flicker: Callable[[float], np.ndarray] | None = None  # bag pixels showing the ground
+    lamp: float = float("inf")  # from then on, a lamp lights a 60 x 40 patch (+35 %)
     seed: int = 7
 
     def frames(self, duration: float) -> list[FrameResult]:
@@ -111,6 +112,8 @@ class Scene:
                 b = p.box(t)
                 if b is not None:
                     img[max(int(b[1]), 0):int(b[3]), max(int(b[0]), 0):int(b[2])] = PERSON_COLOUR
+            if t >= self.lamp:
+                img[40:80, 100:160] *= 1.35
             img = img * self.gain(t) + noise[i % len(noise)]
             frame = Frame("cam", i, t, T0 + timedelta(seconds=t),
                           np.clip(img, 0, 255).astype(np.uint8))
@@ -244,6 +247,11 @@ def test_camera_noise_and_light_changes_stay_silent(noise: float,
                                                     gain: Callable[[float], float]) -> None:
     walker = Person(2, _route((5.0, 0, 150), (25.0, 320, 150)))
     assert _play(_rule(), Scene(people=[walker], noise=noise, gain=gain).frames(60)) == []
+
+
+def test_a_lamp_lighting_part_of_the_scene_stays_silent() -> None:
+    """A light patch of 3 % of the view (a lamp, a reflection) keeps the ground's texture."""
+    assert _play(_rule(), Scene(lamp=20.0).frames(60)) == []
 
 
 def test_someone_standing_when_the_camera_starts_leaves_no_ghost() -> None:
