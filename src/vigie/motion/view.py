@@ -41,8 +41,8 @@ class ViewMonitor:
         >>> scene = cv2.cvtColor(cv2.GaussianBlur(scene, (5, 5), 0), cv2.COLOR_GRAY2BGR)
         >>> mon.update(scene, 0.0).moving, mon.update(scene, 0.2).moving
         (False, False)
-        >>> [mon.update(np.roll(scene, 4 * i, axis=1), 0.2 * i).moving for i in (2, 3)]
-        [False, True]
+        >>> [mon.update(np.roll(scene, 4 * i, axis=1), 0.2 * i).moving for i in (2, 3, 4)]
+        [False, False, True]
     """
 
     def __init__(self, steady_s: float = 1.0) -> None:
@@ -50,6 +50,7 @@ class ViewMonitor:
         self._prev: npt.NDArray[np.uint8] | None = None
         self._moved_at: float | None = None
         self._streak = 0
+        self._frames = 0
 
     def update(self, image: npt.NDArray[np.uint8], ts: float) -> ViewState:
         """The view's state at this frame (``image`` BGR, ``ts`` stream seconds)."""
@@ -57,12 +58,18 @@ class ViewMonitor:
         prev, self._prev = self._prev, grey
         if prev is None or prev.shape != grey.shape:
             return STEADY
-        moving_cells, lost = _coherent_motion(prev, grey)
+        self._frames += 1
+        recent = self._moved_at is not None and ts - self._moved_at < self.steady_s
         similarity = _histogram_similarity(prev, grey)
-        cut = similarity < _NEW_HISTOGRAM or (lost >= _LOST_FOR_CUT
-                                               and similarity < _CHANGED_HISTOGRAM)
-        moving = cut or moving_cells >= _MOVING_CELLS
-        self._streak = self._streak + 1 if moving else 0
+        # A steady view is examined every other frame; any sign of motion, every frame.
+        if self._streak or recent or similarity < _CHANGED_HISTOGRAM or self._frames % 2:
+            moving_cells, lost = _coherent_motion(prev, grey)
+            cut = similarity < _NEW_HISTOGRAM or (lost >= _LOST_FOR_CUT
+                                                   and similarity < _CHANGED_HISTOGRAM)
+            moving = cut or moving_cells >= _MOVING_CELLS
+            self._streak = self._streak + 1 if moving else 0
+        else:
+            cut = similarity < _NEW_HISTOGRAM
         if cut or self._streak >= 2:  # one odd frame is not a moving camera
             self._moved_at = ts
         recent = self._moved_at is not None and ts - self._moved_at < self.steady_s
@@ -70,7 +77,7 @@ class ViewMonitor:
 
     def reset(self) -> None:
         """Forget the previous frame (the source restarted)."""
-        self._prev, self._moved_at, self._streak = None, None, 0
+        self._prev, self._moved_at, self._streak, self._frames = None, None, 0, 0
 
 
 def _small_grey(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
