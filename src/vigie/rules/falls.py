@@ -62,6 +62,7 @@ class Subject:
     before: Snapshot | None = None
     fired: bool = False
     held: bool = False
+    probed: bool = False
     track_ids: set[int] = field(default_factory=set)
 
     def down_for(self, ts: float) -> float:
@@ -137,15 +138,20 @@ class FallTracker:
         self._expire(ts)
         return [s for s in self.subjects if self._ready(s, ts)]
 
-    def attention(self, ts: float) -> bool:
-        """Whether someone may be falling or is down: the caller should look every frame."""
-        for s in self.subjects:
-            if s.down_since is not None or (s.last.ts >= ts - 1.0 and not is_standing(s.last)):
-                return True
-            ref = self._standing_ref(s, ts)
-            if ref is not None and drop_of(s.last, ref) >= 0.2:
-                return True
-        return False
+    def suspects(self, ts: float) -> list[Subject]:
+        """Subjects that may be falling or are down: worth a pose look every frame."""
+        return [s for s in self.subjects if self._suspect(s, ts)]
+
+    def _suspect(self, s: Subject, ts: float) -> bool:
+        if s.down_since is not None:
+            return True
+        if s.last.ts < ts - 1.0:
+            return False
+        p = s.last.posture
+        if (p.tilt() >= UPRIGHT_DEG) if p is not None else s.last.wide >= 1 / 1.2:
+            return True
+        ref = self._standing_ref(s, ts)
+        return ref is not None and drop_of(s.last, ref) >= 0.2
 
     def _ready(self, s: Subject, ts: float) -> bool:
         if s.fired or s.down_since is None or not (s.last.ts >= ts or s.held):
@@ -163,7 +169,7 @@ class FallTracker:
         return ready
 
     def _observe(self, s: Subject, sighting: Sighting) -> None:
-        s.last, s.held = sighting, False
+        s.last, s.held, s.probed = sighting, False, False
         if sighting.track_id is not None:
             s.track_ids.add(sighting.track_id)
         if s.down_since is not None:

@@ -23,6 +23,12 @@ __all__ = ["PersonDown", "PersonDownConfig"]
 
 #: Most pose crops per frame (tracked people and probes of fallen ones), to bound the cost.
 _MAX_CROPS = 3
+#: Side (pixels) of the pose model's square input.
+_POSE_INPUT = 256
+#: People shorter than this in the pose model's input are too small for the scan to judge
+#: their posture (measured on the phone clips: reliable from about 60): finding them does
+#: not make the scan run more often.
+_SCAN_MIN_PX = 48
 #: Overlap above which a track and a pose sighting are the same person.
 _SAME = 0.4
 
@@ -101,31 +107,37 @@ class PersonDown(Rule[PersonDownConfig]):
         """This frame's people: tracks, pose scan, pose crops of suspicious or fallen people."""
         ts, image = result.ts, result.frame.image
         size = result.frame.size
-        attention = self._falls.attention(ts)
+        suspects = self._falls.suspects(ts)
         tracks = [Sighting(ts, t.box, t.confidence, track_id=t.track_id, frame_size=size)
                   for t in self.watched(result) if t.last_seen >= ts - 1e-6]
         tracks = [s for s in tracks if self._keep(s)]
-        posed = self._scan(result, attention)
+        posed = self._scan(result, bool(suspects))
         crops: list[tuple[Sighting | None, Box]] = []
         for s in tracks:
             covered = any(box_iou(s.box, p.box) >= _SAME for p in posed)
-            if not covered and (attention or s.wide > 0.6):
+            odd = s.wide >= 1 / 1.2 or any(box_iou(s.box, x.box) >= 0.1 for x in suspects)
+            if not covered and odd:
                 crops.append((s, s.box))
-        crops += [(None, subj.box) for subj in self._unseen_down(posed + tracks)]
+        lost = self._lost(posed + tracks, ts, result.detected)
+        crops += [(None, _around_feet(subj)) for subj in lost]
         posed += self._crops(image, crops[:_MAX_CROPS], ts)
         return _merge(tracks, posed)
 
     def _scan(self, result: FrameResult, attention: bool) -> list[Sighting]:
-        """Pose over the zone (or frame): every frame while it finds people, else now and then."""
+        """Pose over the zone (or frame): every frame while someone may be falling or while
+        it finds people big enough to judge, else every ``scan_interval_s``."""
         interval, ts = self.config.scan_interval_s, result.ts
-        busy = attention or ts <= self._people_until
-        if interval <= 0 or (not busy and ts - self._last_scan < interval - 1e-3):
+        if interval <= 0:
+            return []
+        due = ts - self._last_scan >= interval - 1e-3
+        if not (attention or due or ts <= self._people_until):
             return []
         self._last_scan = ts
         window = self._scan_window(result.frame.size)
         found = pose_sightings(self._model(), result.frame.image, [window], ts, 0.0)[0]
         found = [s for s in found if self._keep(s)]
-        if found:
+        side = max(window[2] - window[0], window[3] - window[1], 1)
+        if any(s.height * _POSE_INPUT / side >= _SCAN_MIN_PX for s in found):
             self._people_until = ts + self.config.fall_window_s
         return found
 
@@ -144,10 +156,23 @@ class PersonDown(Rule[PersonDownConfig]):
                                 track.track_id if track else None, size))
         return out
 
-    def _unseen_down(self, sightings: list[Sighting]) -> list[Subject]:
-        """Fallen subjects no sighting of this frame covers: worth a closer look."""
-        return [s for s in self._falls.subjects if s.down_since is not None
-                and not any(box_iou(s.box, x.box) >= 0.2 for x in sightings)]
+    def _lost(self, sightings: list[Sighting], ts: float, detected: bool) -> list[Subject]:
+        """Subjects no sighting of this frame covers, worth a closer look: people down, and,
+        once, tracked people the detector lost in the last second, neither behind someone
+        nor at the frame's edge (detectors often lose a person as they fall; people the scan
+        found are looked for by the scan)."""
+        out = []
+        for s in self._falls.subjects:
+            if any(box_iou(s.box, x.box) >= 0.2 for x in sightings):
+                continue
+            if s.down_since is not None:
+                out.append(s)
+            elif detected and s.last.track_id is not None and not s.probed \
+                    and 0 < ts - s.last.ts <= 1.0 and not s.last.at_border() \
+                    and not any(box_iou(s.last.box, x.box) > 0 for x in sightings):
+                s.probed = True
+                out.append(s)
+        return out
 
     def _scan_window(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
         w, h = size
@@ -196,6 +221,15 @@ class PersonDown(Rule[PersonDownConfig]):
                      "tilt_deg": round(s.tilt, 1), "width_over_height": round(wide, 2),
                      "min_down_s": self.config.min_down_s},
         )
+
+
+def _around_feet(s: Subject) -> Box:
+    """Where to look for a subject: a standing person may now lie around their feet."""
+    x1, y1, x2, y2 = s.box
+    if s.down_since is not None:
+        return s.box
+    h = y2 - y1
+    return (x1 - 0.5 * h, y1, x2 + 0.5 * h, y2 + 0.3 * h)
 
 
 def _merge(tracks: list[Sighting], posed: list[Sighting]) -> list[Sighting]:
