@@ -108,6 +108,15 @@ def test_sitting_or_squatting_is_not_a_fall(top: float) -> None:
                                                     (30, low, sitting))) == []
 
 
+def test_sitting_down_on_the_ground_is_not_a_fall() -> None:
+    # Quick, but the torso stays upright in a narrow box, the head at about half height
+    # (a seated adult is about 0.52 of their standing height: the top drops 0.48-0.55).
+    on_floor = (295.0, 208.0, 370.0, 300.0)
+    sitting = Posture(torso_deg=10.0, axis_deg=20.0, legs_upright=False, points=15)
+    assert feed(FallTracker(FallParams(unseen_down_s=None)),
+                timeline((10, STAND, UPRIGHT), (30, on_floor, sitting))) == []
+
+
 def test_lying_down_slowly_is_not_a_seen_fall() -> None:
     # The top of the body goes down by 0.75 heights over 4 s: slower than min_fall_speed.
     frames = timeline((10, STAND, UPRIGHT))

@@ -24,6 +24,9 @@ _TALL_BOX = 1.8
 #: Share of a fallen person's box that must still differ from before the fall to keep them
 #: down while no detector sees them.
 _OCCUPIED = 0.25
+#: A drop of the top of the body this deep (standing heights) is on the ground whatever the
+#: posture reads (a person lying along the line of sight looks neither tilted nor wide).
+_DEEP_DROP = 0.6
 #: Seconds a fired incident's place stays known, so that the same person found again later
 #: raises no second alert.
 _FIRED_MEMORY_S = 600.0
@@ -195,7 +198,7 @@ class FallTracker:
     def _maybe_fall(self, s: Subject, sighting: Sighting) -> None:
         ref = self._standing_ref(s, sighting.ts)
         p = self.params
-        if ref is not None and _fell_from(sighting, ref, p.min_drop):
+        if ref is not None and _fell_from(sighting, ref, p):
             drop = drop_of(sighting, ref)
             speed = drop / max(sighting.ts - s.standing[-1].ts, 1e-3)
             if speed < p.min_speed:
@@ -273,13 +276,19 @@ class FallTracker:
         return out
 
 
-def _fell_from(s: Sighting, ref: Sighting, min_drop: float) -> bool:
-    """The box top fell far below the standing top while the bottom stayed near the feet."""
-    if drop_of(s, ref) < min_drop or is_standing(s):
+def _fell_from(s: Sighting, ref: Sighting, p: FallParams) -> bool:
+    """The box top fell far below the standing top while the bottom stayed near the feet,
+    and the person now lies, or fills a box wider than tall, or is very low.
+
+    Sitting on the ground on purpose (torso upright in a narrow box, head at half height) is
+    not a fall.
+    """
+    drop = drop_of(s, ref)
+    if drop < p.min_drop or is_standing(s) or s.bottom < ref.bottom - 0.3 * ref.height:
         return False
     if s.posture is not None and s.posture.legs_upright:
         return False
-    return s.bottom >= ref.bottom - 0.3 * ref.height
+    return is_lying(s, p.lying_deg) or s.wide >= 1.0 or drop >= _DEEP_DROP
 
 
 def _affinity(subject: Subject, s: Sighting) -> float:
