@@ -65,7 +65,12 @@ def main() -> None:
              "`opencv-doc` package (Apache-2.0 / BSD-3-Clause, OpenCV samples); it is obtained "
              "at set-up, never committed.",
              "- The model check images in `src/vigie/models/assets/` are listed with their "
-             "licences in `src/vigie/models/assets/LICENSES.md`."]
+             "licences in `src/vigie/models/assets/LICENSES.md`.",
+             "- The evaluation footage that `eval/` annotates (PETS 2009, UR Fall, ABODA, "
+             "MOTChallenge TUD sequences, Roboflow weapons, face-mask photos...) is read from "
+             "`../shared/data` and never committed or shipped; several of those sets are for "
+             "research or non-commercial use only (e.g. MOTChallenge annotations CC BY-NC-SA "
+             "3.0), which is why they serve only to measure the product."]
     sys.stdout.write("\n".join(rows) + "\n")
 
 
