@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from vigie.config.site import SiteConfig
 from vigie.errors import ConfigError
@@ -33,17 +33,28 @@ def load_config(path: str | Path) -> SiteConfig:
     return parse_config(text, source=str(path), base_dir=path.resolve().parent)
 
 
-def parse_config(text: str, source: str = "<string>", base_dir: Path | None = None) -> SiteConfig:
-    """Validate YAML text; see load_config."""
+def read_strict_yaml(text: str, source: str) -> Any:
+    """Round-trip YAML with line numbers kept and duplicate keys refused.
+
+    Raises:
+        ConfigError: The text is not valid YAML; the problem reads ``source:line: what``.
+    """
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
-        data = yaml.load(text)
+        return yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"{mark.line + 1}" if mark else "?"
         raise ConfigError(f"{source} is not valid YAML",
                           [f"{source}:{line}: {exc.problem or exc.context}"]) from None
+    except YAMLError as exc:
+        raise ConfigError(f"{source} is not valid YAML", [f"{source}:1: {exc}"]) from None
+
+
+def parse_config(text: str, source: str = "<string>", base_dir: Path | None = None) -> SiteConfig:
+    """Validate YAML text; see load_config."""
+    data = read_strict_yaml(text, source)
     if not isinstance(data, dict):
         raise ConfigError(f"{source} must hold a mapping (site:, cameras: ...)",
                           [f"{source}:1: top level is {type(data).__name__}"])

@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast, get_args
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from vigie.errors import VigieError
+from vigie.config.loader import read_strict_yaml
+from vigie.errors import ConfigError, VigieError
 from vigie.evaluate.types import DatasetKind
 from vigie.rules import EVENT_TYPES
 
@@ -128,17 +127,11 @@ def _read_yaml(path: Path) -> CommentedMap:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise GroundTruthError(path, [f"{path}: cannot read: {exc}"]) from None
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     try:
-        data = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise GroundTruthError(path, [f"{path}:{line}: bad YAML: {exc.problem or exc.context}"]
-                               ) from None
-    except YAMLError as exc:
-        raise GroundTruthError(path, [f"{path}:1: bad YAML: {exc}"]) from None
+        data = read_strict_yaml(text, str(path))
+    except ConfigError as exc:
+        raise GroundTruthError(path, [p.replace(": ", ": bad YAML: ", 1) if ": " in p else p
+                                      for p in exc.problems]) from None
     if not isinstance(data, CommentedMap):
         raise NotGroundTruth(f"{path}: top level is {type(data).__name__}, not a mapping")
     return data
