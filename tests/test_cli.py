@@ -184,6 +184,16 @@ def test_replay_prints_alerts_and_counts_as_json(good_site: Path) -> None:
     assert not (good_site.parent / "data").exists()  # replay stores nothing
 
 
+def test_replay_of_an_unknown_camera_names_the_known_ones(
+        good_site: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run_main(["replay", str(good_site), "--camera", "nope"], capsys, monkeypatch)
+    assert code == 2
+    assert "'nope'" in err
+    assert "campus" in err
+    assert "Traceback" not in err
+
+
 # -- run ------------------------------------------------------------------------------------
 
 

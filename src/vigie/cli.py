@@ -113,10 +113,15 @@ def replay(
     Nothing is stored: this is the set-up phase required before a configuration goes live.
     """
     from vigie.config import load_config
+    from vigie.errors import ConfigError
     from vigie.runtime.console import replay_site
 
-    report = replay_site(load_config(path), camera, video, console=_console(),
-                         progress=not json_out)
+    site = load_config(path)
+    try:
+        site.camera(camera)
+    except KeyError as exc:
+        raise ConfigError(f"{path}: {exc.args[0]}") from None
+    report = replay_site(site, camera, video, console=_console(), progress=not json_out)
     if json_out:
         typer.echo(json.dumps(report.as_dict()))
 
