@@ -9,7 +9,6 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from vigie.core.types import VEHICLE_CLASSES, Event, FrameResult, Track
-from vigie.geometry import points_in_polygon, prepared_polygon
 from vigie.motion.static import Blob, StaticForeground, StaticParams
 from vigie.rules.base import AreaRuleConfig, CameraContext, Rule, register_rule
 from vigie.rules.left_object import LeftObject, box_area, explained, person_sized
@@ -100,7 +99,7 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
 
     def __init__(self, config: AbandonedObjectConfig, camera: CameraContext) -> None:
         super().__init__(config, camera)
-        self._zone = prepared_polygon(camera.zones[config.zone]) if config.zone else None
+        self._area = camera.watched_area(config.zone)
         self._static = StaticForeground(config.static_params())
         self._people = PeopleMemory(_MEMORY_S)
         self._objects: list[LeftObject] = []
@@ -216,10 +215,7 @@ class AbandonedObject(Rule[AbandonedObjectConfig]):
         return self.config.min_size_m <= width <= self.config.max_size_m
 
     def _in_zone(self, box: Box, size: tuple[int, int]) -> bool:
-        if self._zone is None:
-            return True
-        base = ((box[0] + box[2]) / 2 / size[0], box[3] / size[1])
-        return bool(points_in_polygon([base], self._zone)[0])
+        return self._area.contains(((box[0] + box[2]) / 2 / size[0], box[3] / size[1]))
 
     def _new_object(self, blob: Blob, box: Box, result: FrameResult) -> LeftObject:
         self._serial += 1

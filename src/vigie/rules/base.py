@@ -10,11 +10,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+import shapely
 from pydantic import Field, field_validator, model_validator
 
 from vigie.config.base import VigieModel
 from vigie.core.types import VEHICLE_CLASSES, Event, FrameResult, Track
-from vigie.geometry import Homography
+from vigie.geometry import Homography, points_in_polygon, prepared_polygon
 
 if TYPE_CHECKING:
     from vigie.detect.provider import ModelProvider
@@ -25,6 +26,7 @@ __all__ = [
     "Rule",
     "RuleConfig",
     "TimeWindow",
+    "WatchedArea",
     "Weekday",
     "register_rule",
     "registered_rules",
@@ -126,6 +128,17 @@ class AreaRuleConfig(RuleConfig):
 
 
 @dataclass(frozen=True)
+class WatchedArea:
+    """The zone a rule watches, prepared once, or the whole frame (``polygon`` None)."""
+
+    polygon: shapely.Polygon | None = None
+
+    def contains(self, point: Point) -> bool:
+        """Whether a normalised point lies in the area (always, for the whole frame)."""
+        return self.polygon is None or bool(points_in_polygon([point], self.polygon)[0])
+
+
+@dataclass(frozen=True)
 class CameraContext:
     """The scene set-up a rule needs: named zones and lines, calibration, local time zone.
 
@@ -142,6 +155,10 @@ class CameraContext:
     homography: Homography | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     models: ModelProvider | None = None
+
+    def watched_area(self, zone: str | None) -> WatchedArea:
+        """The named zone as a prepared polygon, or the whole frame when ``zone`` is None."""
+        return WatchedArea(prepared_polygon(self.zones[zone]) if zone else None)
 
     def require_models(self, kind: str) -> ModelProvider:
         """The model provider, for a rule kind that cannot work without one."""

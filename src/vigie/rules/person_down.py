@@ -14,7 +14,6 @@ import numpy as np
 from pydantic import Field
 
 from vigie.core.types import Event, FrameResult
-from vigie.geometry import points_in_polygon, prepared_polygon
 from vigie.rules.base import AreaRuleConfig, CameraContext, Rule, register_rule
 from vigie.rules.falls import FallParams, FallTracker, Subject
 from vigie.rules.posture import Box, PoseModel, Sighting, box_iou, pose_sightings, square_window
@@ -79,7 +78,7 @@ class PersonDown(Rule[PersonDownConfig]):
         super().__init__(config, camera)
         self._models = camera.require_models(self.kind)
         self._pose: PoseModel | None = None
-        self._zone = prepared_polygon(camera.zones[config.zone]) if config.zone else None
+        self._area = camera.watched_area(config.zone)
         self._falls = FallTracker(FallParams(
             min_drop=config.min_drop, min_speed=config.min_fall_speed,
             fall_window_s=config.fall_window_s,
@@ -187,11 +186,8 @@ class PersonDown(Rule[PersonDownConfig]):
         """Big enough to judge, and standing on (or lying in) the zone."""
         if max(s.height, s.width) < self.config.min_person_px:
             return False
-        if self._zone is None:
-            return True
         w, h = s.frame_size
-        anchor = ((s.box[0] + s.box[2]) / 2 / w, s.box[3] / h)
-        return bool(points_in_polygon([anchor], self._zone)[0])
+        return self._area.contains(((s.box[0] + s.box[2]) / 2 / w, s.box[3] / h))
 
     def _event(self, s: Subject, result: FrameResult) -> Event:
         down = s.down_for(result.ts)

@@ -17,7 +17,6 @@ import numpy as np
 from pydantic import Field
 
 from vigie.core.types import Event, FrameResult, Track
-from vigie.geometry import points_in_polygon, prepared_polygon
 from vigie.rules.base import AreaRuleConfig, CameraContext, Rule, register_rule
 
 __all__ = ["Running", "RunningConfig"]
@@ -84,7 +83,7 @@ class Running(Rule[RunningConfig]):
 
     def __init__(self, config: RunningConfig, camera: CameraContext) -> None:
         super().__init__(config, camera)
-        self._zone = prepared_polygon(camera.zones[config.zone]) if config.zone else None
+        self._area = camera.watched_area(config.zone)
         self._runners: dict[int, _Runner] = {}
         self._fired: dict[int, tuple[float, float, float]] = {}  # id -> last ts, x, y
 
@@ -102,7 +101,7 @@ class Running(Rule[RunningConfig]):
         riders = [t.box for t in result.tracks if t.label in _RIDDEN]
         events = []
         for track in self.watched(result):
-            if track.last_seen < ts - 1e-6 or not self._in_zone(track):
+            if track.last_seen < ts - 1e-6 or not self._area.contains(track.anchor):
                 continue
             runner = self._runners.get(track.track_id)
             if runner is None:
@@ -178,9 +177,6 @@ class Running(Rule[RunningConfig]):
                     if not r.samples or r.samples[-1][0] < horizon]:
             del self._runners[tid]
         self._fired = {k: f for k, f in self._fired.items() if ts - f[0] <= _FIRED_MEMORY_S}
-
-    def _in_zone(self, track: Track) -> bool:
-        return self._zone is None or bool(points_in_polygon([track.anchor], self._zone)[0])
 
     def _event(self, track: Track, pace: _Pace, result: FrameResult) -> Event:
         c = self.config

@@ -20,7 +20,6 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from vigie.core.types import Event, FrameResult, Track
-from vigie.geometry import points_in_polygon, prepared_polygon
 from vigie.rules.base import AreaRuleConfig, CameraContext, Rule, register_rule
 
 __all__ = ["WEAPON_LABELS", "Weapon", "WeaponConfig", "held_by_person", "weapon_sightings"]
@@ -110,7 +109,7 @@ class Weapon(Rule[WeaponConfig]):
 
     def __init__(self, config: WeaponConfig, camera: CameraContext) -> None:
         super().__init__(config, camera)
-        self._zone = prepared_polygon(camera.zones[config.zone]) if config.zone else None
+        self._area = camera.watched_area(config.zone)
         self._spots: list[_Spot] = []
         self._next_id = 1
 
@@ -137,11 +136,8 @@ class Weapon(Rule[WeaponConfig]):
         self._spots = []
 
     def _inside(self, track: Track, size: tuple[int, int]) -> bool:
-        if self._zone is None:
-            return True
         x1, y1, x2, y2 = track.box
-        centre = ((x1 + x2) / 2 / size[0], (y1 + y2) / 2 / size[1])
-        return bool(points_in_polygon([centre], self._zone)[0])
+        return self._area.contains(((x1 + x2) / 2 / size[0], (y1 + y2) / 2 / size[1]))
 
     def _record(self, sightings: list[Track], people: list[Box],
                 result: FrameResult) -> list[_Spot]:
