@@ -7,7 +7,7 @@ SHARED ?= $(abspath ../shared)
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-test models demo test bench evaluation lint docs clean
+.PHONY: setup setup-test models demo test bench evaluation lint docs screenshots clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --user --quiet "uv>=0.5"
@@ -39,6 +39,10 @@ evaluation: models
 lint: setup
 	$(UV) run ruff check src tests
 	$(UV) run mypy
+
+# Runs the browser tests and saves a screenshot of each console page to docs/screenshots.
+screenshots: setup-test
+	VIGIE_SCREENSHOTS="$(CURDIR)/docs/screenshots" $(UV) run pytest tests/browser -p no:cacheprovider -q
 
 docs: setup
 	$(UV) run vigie config reference -o docs/configuration.md

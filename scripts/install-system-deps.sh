@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages the ingest tests need for a real RTSP server (GStreamer's gst-rtsp-server,
-# driven by tests/ingest/rtsp_server.py under the system python3). Idempotent: installs only
-# what is missing. Without them the RTSP tests skip and say why.
+# Debian packages the tests need: a real RTSP server (GStreamer's gst-rtsp-server, driven by
+# tests/ingest/rtsp_server.py under the system python3) and a real browser (chromium, driven by
+# Playwright in tests/browser). Idempotent: installs only what is missing. Without them those
+# tests skip and say why.
 set -euo pipefail
 
 PACKAGES=(
@@ -11,6 +12,7 @@ PACKAGES=(
   gstreamer1.0-plugins-base     # videotestsrc, videoconvert
   gstreamer1.0-plugins-good     # jpegenc, rtpjpegpay
   gstreamer1.0-rtsp             # RTSP helpers of GStreamer
+  chromium                      # the browser of the console tests (Playwright drives it)
 )
 
 missing=()

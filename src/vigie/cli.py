@@ -33,6 +33,15 @@ def _models_app() -> typer.Typer:
 
 app.add_typer(_models_app(), name="models")
 
+
+def _users_app() -> typer.Typer:
+    from vigie.api.cli import users_app
+
+    return users_app
+
+
+app.add_typer(_users_app(), name="users")
+
 ConfigPath = Annotated[Path, typer.Argument(help="Site configuration YAML file.",
                                             show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -84,20 +93,45 @@ def config_reference(
         typer.echo(text)
 
 
+HostOption = Annotated[str | None, typer.Option("--host", help="Console bind address; "
+                                               "default the site's console.host (loopback).")]
+PortOption = Annotated[int | None, typer.Option("--port", min=1, max=65535, help="Console "
+                                               "port; default the site's console.port (8080).")]
+
+
 @app.command()
 def run(
     path: ConfigPath,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live status table.")] = False,
+    host: HostOption = None,
+    port: PortOption = None,
+    no_console: Annotated[bool, typer.Option("--no-console", help="Do not serve the "
+                                             "operator console.")] = False,
 ) -> None:
-    """Run every camera of a site: detect, track, apply the rules, store alerts and evidence.
+    """Run every camera of a site and serve the operator console (http://127.0.0.1:8080).
 
-    Ctrl-C stops cleanly: frames in hand are finished, queued writes are committed.
+    Detect, track, apply the rules, store alerts and evidence. Ctrl-C stops cleanly: frames in
+    hand are finished, queued writes are committed.
     """
     from vigie.config import load_config
-    from vigie.runtime.console import run_site
+    from vigie.runtime.console import WebOptions, run_site
 
-    run_site(load_config(path), duration_s=duration, live=not quiet, console=_console())
+    web = WebOptions(serve=not no_console, host=host, port=port, site_path=path.resolve())
+    run_site(load_config(path), duration_s=duration, live=not quiet, console=_console(),
+             web=web)
+
+
+@app.command("console")
+def console_only(
+    path: ConfigPath,
+    host: HostOption = None,
+    port: PortOption = None,
+) -> None:
+    """Serve the operator console without running the analysis (registers, statistics...)."""
+    from vigie.api.cli import serve_console
+
+    serve_console(path, host, port, _console())
 
 
 @app.command()
@@ -169,19 +203,35 @@ def migrate(path: ConfigPath) -> None:
 def demo(
     folder: Annotated[Path, typer.Option("--dir", help="Where the demo site, its footage, "
                                          "database and evidence go.")] = Path("vigie-demo"),
-    fast: Annotated[bool, typer.Option("--fast", help="Play the footage as fast as possible "
-                                       "instead of at its own speed.")] = False,
+    fast: Annotated[bool, typer.Option("--fast", help="Play the footage once, as fast as "
+                                       "possible, instead of looping at its own speed.")]
+    = False,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live status table.")] = False,
+    host: HostOption = None,
+    port: PortOption = None,
+    no_console: Annotated[bool, typer.Option("--no-console", help="No operator console: play "
+                                             "the footage once and print the alerts.")]
+    = False,
 ) -> None:
-    """Run the whole system on the demo site (PETS 2009 campus, SQLite, local files)."""
-    from vigie.demo import prepare_demo, summarise_demo
-    from vigie.runtime.console import run_site
+    """Run the whole system on the demo site (PETS 2009 campus, SQLite, local files).
+
+    With the console (default), the footage loops at its own speed as a live camera would,
+    one account per role is created on first run (passwords in DIR/accounts.txt), and the
+    console at http://127.0.0.1:8080 runs until Ctrl-C.
+    """
+    from vigie.demo import demo_accounts, prepare_demo, summarise_demo
+    from vigie.runtime.console import WebOptions, run_site
 
     console = _console()
-    site = prepare_demo(folder.resolve(), realtime=not fast)
+    serve = not no_console
+    site = prepare_demo(folder.resolve(), realtime=not fast, loop=serve and not fast)
     console.print(f"demo site written to {folder / 'site.yaml'}; footage 80 s of PETS 2009 S2.L1")
-    run_site(site, duration_s=duration, live=not quiet, console=console)
+    if serve:
+        demo_accounts(site, folder.resolve() / "accounts.txt", console)
+    web = WebOptions(serve=serve, host=host, port=port,
+                     site_path=folder.resolve() / "site.yaml", linger=True)
+    run_site(site, duration_s=duration, live=not quiet, console=console, web=web)
     summarise_demo(site, Console(highlight=False, soft_wrap=True))
 
 

@@ -123,7 +123,8 @@ def demo(vtest_avi: Path, nanodet_models_dir: Path,
         patch.setenv("VIGIE_SHARED_DIR", str(vtest_avi.parents[2]))  # footage, no download
         patch.setattr(vigie.runtime.console, "SiteRunner", _recording_runner(log))
         started = time.monotonic()
-        result = CliRunner().invoke(app, ["demo", "--dir", str(folder), "--fast", "-q"])
+        result = CliRunner().invoke(app, ["demo", "--dir", str(folder), "--fast", "-q",
+                                             "--no-console"])
         elapsed = time.monotonic() - started
     assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
     site = load_config(folder / "site.yaml")

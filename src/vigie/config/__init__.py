@@ -13,6 +13,7 @@ __all__ = [
     "AlertsConfig",
     "CalibrationConfig",
     "CameraConfig",
+    "ConsoleConfig",
     "DetectorConfig",
     "LineConfig",
     "MotionConfig",

@@ -17,6 +17,7 @@ __all__ = [
     "AlertsConfig",
     "CalibrationConfig",
     "CameraConfig",
+    "ConsoleConfig",
     "DetectorConfig",
     "LineConfig",
     "MotionConfig",
@@ -272,6 +273,19 @@ class StorageConfig(VigieModel):
         return self.database_url or f"sqlite:///{(self.data_dir / 'vigie.db').as_posix()}"
 
 
+class ConsoleConfig(VigieModel):
+    """The operator console served by `vigie run`."""
+
+    enabled: bool = Field(True, description="Serve the console while the site runs.")
+    host: str = Field("127.0.0.1", min_length=1, description="Bind address. Loopback by "
+                      "default: expose the console on purpose, behind TLS.")
+    port: int = Field(8080, ge=1, le=65535, description="TCP port.")
+    secure_cookies: bool = Field(False, description="Mark session cookies Secure (set it when "
+                                 "a TLS proxy serves the console).")
+    session_idle_min: float = Field(720, gt=0, le=1440, description="Minutes without use after "
+                                    "which a sign-in expires.")
+
+
 class SiteConfig(VigieModel):
     """A whole site: what `vigie run` loads."""
 
@@ -286,6 +300,8 @@ class SiteConfig(VigieModel):
                                  "cooldown and evidence.")
     storage: StorageConfig = Field(default_factory=StorageConfig, description="Database and "
                                    "evidence folder.")
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig, description="The operator "
+                                   "console (web).")
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> SiteConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
@@ -14,9 +15,10 @@ from rich.table import Table
 from vigie.config.loader import load_config
 from vigie.config.site import SiteConfig
 from vigie.demo.media import obtain_vtest
-from vigie.store import AlertRepository, CountRepository, open_database
+from vigie.store import AlertRepository, CountRepository, migrate, open_database
+from vigie.store.users import Role, UserRepository
 
-__all__ = ["prepare_demo", "summarise_demo"]
+__all__ = ["demo_accounts", "prepare_demo", "summarise_demo"]
 
 
 def shared_data_dirs() -> list[Path]:
@@ -27,17 +29,20 @@ def shared_data_dirs() -> list[Path]:
     return [c for c in candidates if c.is_dir()]
 
 
-def prepare_demo(folder: Path, realtime: bool = True) -> SiteConfig:
+def prepare_demo(folder: Path, realtime: bool = True, loop: bool = False) -> SiteConfig:
     """Write the demo site into ``folder`` with its footage; return the loaded site.
 
     The footage comes from the cache in ``folder/media``, a shared data folder, or Debian's
     ``opencv-doc`` package (downloaded with apt-get, never from a model or data hub).
+    With ``loop`` the footage starts again at its end, as a live camera never ends.
     """
     folder.mkdir(parents=True, exist_ok=True)
     obtain_vtest(folder / "media", shared_data_dirs())
     text = files("vigie.demo").joinpath("site.yaml").read_text(encoding="utf-8")
     if not realtime:
         text = text.replace("realtime: true", "realtime: false")
+    if loop:
+        text = text.replace("realtime: true}", "realtime: true, loop: true}")
     site_file = folder / "site.yaml"
     site_file.write_text(text, encoding="utf-8")
     return load_config(site_file)
@@ -77,3 +82,29 @@ def _count_totals(repo: CountRepository, site: SiteConfig) -> Counter[tuple[str,
         for point in repo.series(camera.id, until - timedelta(days=2), until):
             totals[(point.rule_id, point.direction)] += point.count
     return totals
+
+
+def demo_accounts(site: SiteConfig, path: Path, console: Console) -> None:
+    """On first run, one console account per role, passwords generated into ``path`` (0600).
+
+    Later runs keep the accounts and only remind where the passwords are.
+    """
+    Path(site.storage.data_dir).mkdir(parents=True, exist_ok=True)
+    url = site.storage.resolved_url()
+    migrate(url)
+    db = open_database(url)
+    try:
+        users = UserRepository(db)
+        if users.count() == 0:
+            lines = []
+            for role in Role:
+                password = secrets.token_urlsafe(9)
+                users.add(role.value, role, password, actor="demo")
+                lines.append(f"{role.value}\t{password}")
+            path.touch(mode=0o600)
+            path.write_text("login\tpassword\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    finally:
+        db.close()
+    if path.is_file():
+        console.print(f"console accounts (one per role) and their passwords: {path}")
+        console.print(path.read_text(encoding="utf-8").rstrip())

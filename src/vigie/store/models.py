@@ -36,7 +36,18 @@ from vigie.store.types import (
     HealthState,
 )
 
-__all__ = ["Alert", "AlertAction", "AuditLog", "Base", "Camera", "CameraHealth", "Count"]
+__all__ = [
+    "Alert",
+    "AlertAction",
+    "AuditLog",
+    "Base",
+    "Camera",
+    "CameraHealth",
+    "Count",
+    "SceneVersion",
+    "User",
+    "UserSession",
+]
 
 #: Deterministic constraint names, so that migrations can name what they alter.
 NAMING_CONVENTION = {
@@ -178,3 +189,52 @@ class Count(Base):
     direction: Mapped[str] = mapped_column(String(32), default="")
     bucket_start: Mapped[datetime]
     count: Mapped[int] = mapped_column(default=0)
+
+
+class User(Base):
+    """A console account: login, role and an argon2 password hash (never the password)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(ACTOR, unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    disabled: Mapped[bool] = mapped_column(default=False)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+
+class UserSession(Base):
+    """A signed-in browser: only the SHA-256 of its cookie token is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class SceneVersion(Base):
+    """One saved version of a camera's scene set-up (zones, lines, calibration, analytics).
+
+    ``status`` is ``draft`` or ``live``; the live version of a camera is its latest ``live`` row.
+    """
+
+    __tablename__ = "scene_versions"
+    __table_args__ = (Index(None, "camera_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[str] = mapped_column(ID)
+    status: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str] = mapped_column(ACTOR)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    scene: Mapped[dict[str, Any]]

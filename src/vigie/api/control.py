@@ -1,0 +1,27 @@
+"""What the console asks of the running analysis; ``SiteRunner`` provides it.
+
+The console also runs without analysis (``vigie console``, an auditor's workstation): then
+``ConsoleContext.control`` is None and the pages that need live analysis say so.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from vigie.runtime.camera import CameraStatus
+
+__all__ = ["SiteControl"]
+
+
+class SiteControl(Protocol):
+    """The running site, as the console drives it."""
+
+    def status(self) -> list[CameraStatus]:
+        """Figures of every running camera."""
+
+    def set_camera_stopped(self, camera_id: str, stopped: bool, actor: str,
+                           reason: str) -> None:
+        """Stop (or resume) one camera's analysis at once; stored and audited."""
+
+    def set_all_stopped(self, stopped: bool, actor: str, reason: str) -> None:
+        """Stop (or resume) every camera's analysis at once; stored and audited."""

@@ -1,0 +1,12 @@
+"""The console's routers, one module per area."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from vigie.api.routes import alerts, auth, cameras, registers, scene, stats, stream
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: tuple[APIRouter, ...] = (auth.router, stream.router, alerts.router, cameras.router,
+                                  scene.router, stats.router, registers.router)

@@ -1,0 +1,9 @@
+"""Console area: registers (pages and JSON API)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["router"]
+
+router = APIRouter()

@@ -1,0 +1,2 @@
+"use strict";
+// Alert queue page (to be completed).

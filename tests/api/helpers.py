@@ -1,0 +1,123 @@
+"""Builders for console tests: a small site on disk, accounts per role, alerts with evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+import cv2
+import numpy as np
+from fastapi.testclient import TestClient
+
+from vigie.api import ConsoleContext, create_app
+from vigie.config import load_config
+from vigie.store import AlertRecord, AlertRepository, CameraRepository, NewAlert, migrate
+from vigie.store import open_database as open_db
+from vigie.store.users import Role, UserRepository
+
+SITE_YAML = """\
+version: 1
+site: {name: Test site, timezone: Europe/Paris}
+cameras:
+  - id: cam-a
+    name: Station forecourt
+    source: {url: media/a.mp4}
+    zones:
+      - name: tracks
+        points: [[0.1, 0.5], [0.9, 0.5], [0.9, 0.95], [0.1, 0.95]]
+    lines:
+      - {name: gate, start: [0.5, 0.1], end: [0.5, 0.9]}
+    analytics:
+      - {kind: zone_intrusion, name: tracks-intrusion, zone: tracks}
+      - {kind: tripwire, name: gate-count, line: gate}
+  - id: cam-b
+    name: Market square
+    source: {url: media/b.mp4}
+"""
+
+#: The password of each test account is this prefix followed by the role.
+PASSWORD = "test-password-"
+
+
+def password(role: Role | str) -> str:
+    """The password of the test account of ``role`` (login = role name)."""
+    return f"{PASSWORD}{Role(role).value}"
+
+
+def write_site(folder: Path, text: str = SITE_YAML) -> Path:
+    """A site file in ``folder`` with its database migrated and cameras registered."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "site.yaml"
+    path.write_text(text, encoding="utf-8")
+    site = load_config(path)
+    Path(site.storage.data_dir).mkdir(parents=True, exist_ok=True)
+    migrate(site.storage.resolved_url())
+    db = open_db(site.storage.resolved_url())
+    try:
+        CameraRepository(db).upsert_from_config(site.cameras)
+    finally:
+        db.close()
+    return path
+
+
+def make_context(site_path: Path) -> ConsoleContext:
+    """A console context on the site at ``site_path``, with one account per role."""
+    site = load_config(site_path)
+    db = open_db(site.storage.resolved_url())
+    ctx = ConsoleContext(site=site, db=db, site_path=site_path)
+    users = UserRepository(db)
+    for role in Role:
+        users.add(role.value, role, password(role), actor="test")
+    return ctx
+
+
+def sign_in(client: TestClient, role: Role | str) -> TestClient:
+    """Sign ``client`` in as the test account of ``role``; sets the CSRF header."""
+    response = client.post("/api/login", json={"login": Role(role).value,
+                                               "password": password(role)})
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    return client
+
+
+def client_for(ctx: ConsoleContext, role: Role | str | None = None) -> TestClient:
+    """A test client of the console (entered: lifespan running), signed in as ``role``."""
+    client = TestClient(create_app(ctx), base_url="http://testserver")
+    client.__enter__()
+    return sign_in(client, role) if role is not None else client
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Snapshot written for an alert (relative to the data folder)."""
+
+    snapshot: str
+
+
+def write_snapshot(data_dir: Path, camera_id: str, name: str) -> str:
+    """A real JPEG under the evidence folder; returns its path relative to ``data_dir``."""
+    relative = Path("evidence") / camera_id / f"{name}.jpg"
+    target = data_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    image = np.full((240, 320, 3), 60, np.uint8)
+    cv2.rectangle(image, (100, 80), (160, 200), (0, 0, 255), 3)
+    assert cv2.imwrite(str(target), image)
+    return relative.as_posix()
+
+
+def add_alert(ctx: ConsoleContext, *, camera_id: str = "cam-a", kind: str = "zone_intrusion",
+              zone: str | None = "tracks", raised_at: datetime | None = None,
+              explanation: str = "person in zone tracks for 2.0 s (min 1.0 s)",
+              snapshot: bool = True) -> AlertRecord:
+    """Store an alert as the analysis would (with a real snapshot file)."""
+    raised = raised_at or datetime.now(UTC)
+    uuid = uuid4()
+    snap = write_snapshot(ctx.data_dir, camera_id, str(uuid)) if snapshot else None
+    new = NewAlert(kind=kind, rule_id=f"{zone or 'rule'}-{kind}", camera_id=camera_id,
+                   started_at=raised - timedelta(seconds=2), raised_at=raised, score=0.8,
+                   explanation=explanation, zone=zone,
+                   details={"dwell_s": 2.0, "min_dwell_s": 1.0, "boxes": [[0.3, 0.3, 0.5, 0.8]]},
+                   track_ids=(7,), snapshot_path=snap, uuid=uuid)
+    return AlertRepository(ctx.db).create(new)
