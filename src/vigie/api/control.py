@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from vigie.runtime.camera import CameraStatus
+from vigie.runtime.camera import CameraStatus, LiveFrame
 
 __all__ = ["SiteControl"]
 
@@ -25,3 +25,6 @@ class SiteControl(Protocol):
 
     def set_all_stopped(self, stopped: bool, actor: str, reason: str) -> None:
         """Stop (or resume) every camera's analysis at once; stored and audited."""
+
+    def live_frame(self, camera_id: str) -> LiveFrame | None:
+        """The latest analysed frame of a camera and its state; None if it is not running."""

@@ -9,12 +9,13 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from vigie.core.types import Frame
+from vigie.config.site import CameraConfig
+from vigie.core.types import Frame, FrameResult
 from vigie.ingest import CameraReader
 from vigie.runtime.alerting import AlertSink, Evidence
 from vigie.runtime.pipeline import CameraPipeline
 
-__all__ = ["CameraStatus", "CameraWorker"]
+__all__ = ["CameraStatus", "CameraWorker", "LiveFrame"]
 
 log = logging.getLogger(__name__)
 _KEEP = 2000
@@ -39,6 +40,25 @@ class CameraStatus:
     decode_s: float = 0.0
     stages_ms: dict[str, list[float]] = field(default_factory=dict)
     latency_ms: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    """The latest analysed frame of a running camera, for the console's live view.
+
+    Attributes:
+        camera_id: The camera.
+        camera: Its configuration as the pipeline runs it (zones and lines to draw).
+        result: The latest analysed frame, None before the first one.
+        state: The reader's state (``up``, ``paused``, ``down``...) or ``error``.
+        reason: Why the camera is down, ended or in error ('' while up).
+    """
+
+    camera_id: str
+    camera: CameraConfig
+    result: FrameResult | None
+    state: str
+    reason: str = ""
 
 
 class CameraWorker:
@@ -67,6 +87,7 @@ class CameraWorker:
         self.error: str | None = None
         self.last_error: str | None = None
         self._last_ts: float | None = None
+        self.latest: FrameResult | None = None  # replaced whole (atomic) for the live view
 
     def start(self) -> None:
         """Start decoding and analysing."""
@@ -111,6 +132,7 @@ class CameraWorker:
             self.pipeline.reset()  # resumed or reconnected after a long gap: start afresh
         self._last_ts = frame.ts
         result, events = self.pipeline.process(frame)
+        self.latest = result
         self._evidence.push(result)
         self._sink.handle(events, frame)
         self._record(result.stages_ms)
@@ -120,6 +142,12 @@ class CameraWorker:
     def _record(self, stages: Mapping[str, float]) -> None:
         for name, ms in stages.items():
             self._stages.setdefault(name, deque(maxlen=_KEEP)).append(ms)
+
+    def live(self) -> LiveFrame:
+        """The latest analysed frame with the camera's state (cheap: no copy of pixels)."""
+        stats = self.reader.stats()
+        return LiveFrame(self.camera_id, self.pipeline.camera, self.latest,
+                         "error" if self.error else str(stats.state), self.error or stats.reason)
 
     def status(self) -> CameraStatus:
         """A snapshot of the camera's figures."""

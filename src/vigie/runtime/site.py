@@ -16,7 +16,7 @@ from vigie.events.alerts import AlertPolicy
 from vigie.events.evidence import ClipRecorder, ClipResult
 from vigie.ingest import CameraReader, Health, ReaderState
 from vigie.runtime.alerting import AlertSink, LatencyLog
-from vigie.runtime.camera import CameraStatus, CameraWorker
+from vigie.runtime.camera import CameraStatus, CameraWorker, LiveFrame
 from vigie.runtime.detectors import SharedDetector
 from vigie.runtime.evidence import DiskEvidence
 from vigie.runtime.pipeline import CameraPipeline
@@ -179,6 +179,11 @@ class SiteRunner:
     def status(self) -> list[CameraStatus]:
         """Figures of every camera."""
         return [w.status() for w in self.workers.values()]
+
+    def live_frame(self, camera_id: str) -> LiveFrame | None:
+        """The latest analysed frame of a camera and its state; None if it is not running."""
+        worker = self.workers.get(camera_id)
+        return None if worker is None else worker.live()
 
     def _clip_done(self, result: ClipResult) -> None:
         if self.writer is None:
