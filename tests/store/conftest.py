@@ -44,7 +44,8 @@ def pg_url() -> Iterator[str]:
 def _truncate(db: Database) -> None:
     with db.engine.begin() as conn:
         conn.execute(text("SET LOCAL session_replication_role = replica"))  # no audit trigger
-        conn.execute(text("TRUNCATE counts, audit_log, camera_health, alert_actions, alerts, "
+        conn.execute(text("TRUNCATE user_sessions, users, scene_versions, counts, audit_log, "
+                          "camera_health, alert_actions, alerts, "
                           "cameras RESTART IDENTITY"))
 
 
