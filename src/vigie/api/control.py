@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from vigie.config.site import CameraConfig
 from vigie.runtime.camera import CameraStatus, LiveFrame
 
 __all__ = ["SiteControl"]
@@ -28,3 +29,6 @@ class SiteControl(Protocol):
 
     def live_frame(self, camera_id: str) -> LiveFrame | None:
         """The latest analysed frame of a camera and its state; None if it is not running."""
+
+    def apply_camera(self, camera: CameraConfig, actor: str) -> None:
+        """Run a camera with a new set-up (scene editor's 'put live') from now on."""

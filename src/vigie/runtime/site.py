@@ -142,6 +142,35 @@ class SiteRunner:
             _switch(worker, stopped)
         CameraRepository(self.db).set_all_stopped(stopped, actor, reason)
 
+    def apply_camera(self, camera: CameraConfig, actor: str) -> None:
+        """Put a camera's new set-up (scene editor) into service at once.
+
+        The camera's worker is stopped and replaced by one built with ``camera``; an
+        operator's stop still holds. Audited as ``analysis.reconfigure``.
+
+        Raises:
+            KeyError: The camera is not part of the site.
+            RuntimeError: The site is not started.
+        """
+        if self.writer is None or self.shared_detector is None or self.recorder is None \
+                or self.db is None:
+            raise RuntimeError("the site is not started")
+        self.site.camera(camera.id)  # KeyError for a camera the site does not have
+        self.site = self.site.model_copy(update={"cameras": [
+            camera if c.id == camera.id else c for c in self.site.cameras]})
+        old = self.workers.get(camera.id)
+        if old is not None:
+            old.stop()
+        workers = {k: w for k, w in self.workers.items() if k != camera.id}
+        if camera.enabled:
+            worker = self._worker(camera, self.writer, self.shared_detector, self.recorder)
+            if CameraRepository(self.db).get(camera.id).analysis_stopped:
+                worker.reader.pause()
+            worker.start()
+            workers[camera.id] = worker
+        self.workers = workers  # swapped whole: status() may be iterating the old dict
+        self._audit("analysis.reconfigure", f"camera:{camera.id}", {"actor": actor})
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every camera has finished (files ended) or ``timeout``; True if done."""
         deadline = None if timeout is None else time.monotonic() + timeout
