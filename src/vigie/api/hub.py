@@ -17,9 +17,8 @@ from typing import Any
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
-from vigie.store import Database
+from vigie.store import AlertRepository, Database
 from vigie.store.models import Alert, AlertAction, Camera, CameraHealth
-from vigie.store.types import AlertStatus
 
 __all__ = ["Change", "ChangeHub"]
 
@@ -135,22 +134,14 @@ class ChangeHub:
                         changes.append(Change("camera", {"camera_id": camera_id,
                                                          "analysis_stopped": stopped}))
                 self._marks.cameras = switches
-            if rows:
-                changes.append(Change("counts", _open_counts(session)))
+        if rows:
+            changes.append(Change("counts", AlertRepository(self._db).open_counts()))
         return changes
 
 
 def _camera_switches(session: Any) -> tuple[tuple[str, bool], ...]:
     rows = session.execute(select(Camera.id, Camera.analysis_stopped).order_by(Camera.id))
     return tuple((camera_id, stopped) for camera_id, stopped in rows)
-
-
-def _open_counts(session: Any) -> dict[str, Any]:
-    rows = session.execute(select(Alert.status, func.count()).where(
-        Alert.status.in_([AlertStatus.NEW, AlertStatus.ACKNOWLEDGED]))
-        .group_by(Alert.status)).all()
-    by_status = {str(status): n for status, n in rows}
-    return {"new": by_status.get("new", 0), "acknowledged": by_status.get("acknowledged", 0)}
 
 
 def _alert_change(action: AlertAction, alert: Alert) -> dict[str, Any]:

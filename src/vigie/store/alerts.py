@@ -202,6 +202,15 @@ class AlertRepository:
         with self._db.read() as session:
             return int(session.scalar(statement) or 0)
 
+    def open_counts(self) -> dict[str, int]:
+        """Alerts waiting for a decision, by status: ``{"new": n, "acknowledged": m}``."""
+        waiting = (AlertStatus.NEW, AlertStatus.ACKNOWLEDGED)
+        statement = (select(Alert.status, func.count()).where(Alert.status.in_(waiting))
+                     .group_by(Alert.status))
+        with self._db.read() as session:
+            by_status = {str(status): int(n) for status, n in session.execute(statement)}
+        return {str(status): by_status.get(str(status), 0) for status in waiting}
+
     def history(self, ref: AlertRef) -> builtins.list[AlertActionRecord]:
         """The alert's register, oldest first."""
         with self._db.read() as session:
