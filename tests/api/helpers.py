@@ -121,3 +121,17 @@ def add_alert(ctx: ConsoleContext, *, camera_id: str = "cam-a", kind: str = "zon
                    details={"dwell_s": 2.0, "min_dwell_s": 1.0, "boxes": [[0.3, 0.3, 0.5, 0.8]]},
                    track_ids=(7,), snapshot_path=snap, uuid=uuid)
     return AlertRepository(ctx.db).create(new)
+
+
+def add_clip(ctx: ConsoleContext, alert: AlertRecord, *, frames: int = 6) -> AlertRecord:
+    """Give ``alert`` a real, short WebM clip (ready), as the clip recorder would."""
+    from vigie.events.evidence import encode_clip
+
+    relative = Path("evidence") / alert.camera_id / f"{alert.uuid}.webm"
+    images = []
+    for index in range(frames):
+        image = np.full((120, 160, 3), 40, np.uint8)
+        cv2.rectangle(image, (20 + 8 * index, 30), (60 + 8 * index, 100), (0, 0, 255), 2)
+        images.append((index / 5, image))
+    encode_clip(images, ctx.data_dir / relative)
+    return AlertRepository(ctx.db).set_clip(alert.id, relative.as_posix(), "ready")
