@@ -56,8 +56,15 @@ def result(image: Image | None = None, tracks: tuple[Track, ...] = (),
     return FrameResult(frame, Detections.empty(), tracks, view=view or ViewState())
 
 
-def close_to(pixel: Any, color: tuple[int, int, int], tolerance: int = 40) -> bool:
+def close_to(pixel: Any, color: tuple[int, ...], tolerance: int = 40) -> bool:
     return bool(np.all(np.abs(np.asarray(pixel, np.int32) - np.asarray(color)) <= tolerance))
+
+
+def decode(data: bytes) -> Image:
+    """A JPEG's pixels (fails the test if it does not decode)."""
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None, "not a decodable JPEG"
+    return np.asarray(image, np.uint8)
 
 
 def at(image: Image, x: float, y: float) -> Any:
@@ -71,7 +78,7 @@ def test_wide_frames_are_scaled_down_to_960_and_encoded_as_jpeg() -> None:
     data = views.jpeg(LiveFrame("hall", camera(), result(), "up"))
     assert data is not None
     assert data[:2] == b"\xff\xd8"
-    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    decoded = decode(data)
     assert decoded.shape == (540, 960, 3)
 
 
@@ -177,7 +184,7 @@ def test_a_running_camera_shows_its_picture_and_no_frame_yet_says_so() -> None:
 def test_placeholder_is_a_jpeg_of_the_asked_size_even_with_accents() -> None:
     data = render_placeholder(Placeholder("ANALYSIS STOPPED", "demande d'un élu"), "Hall d'entrée",
                               (640, 360))
-    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    decoded = decode(data)
     assert decoded.shape == (360, 640, 3)
     assert decoded[150:230, 100:540].max() > 150  # the title is written
 
@@ -197,5 +204,5 @@ def test_live_views_render_each_frame_once_and_hide_stopped_cameras() -> None:
     assert bare is not None
     assert bare != data
     card = views.frame("hall", LiveFrame("hall", cam, first.result, "paused"), "Hall")
-    decoded = cv2.imdecode(np.frombuffer(card, np.uint8), cv2.IMREAD_COLOR)
+    decoded = decode(card)
     assert decoded.shape == (540, 960, 3)  # the size of the camera's live view
