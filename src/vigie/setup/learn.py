@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -34,7 +35,7 @@ from vigie.rules.paths import PathBook
 from vigie.rules.wrong_way import WrongWayConfig
 
 __all__ = ["Movement", "Target", "ZoneDirection", "learn_command", "learn_directions",
-           "observe", "snippet", "summary", "targets_for", "write_directions"]
+           "observe", "round_trip_yaml", "snippet", "summary", "targets_for", "write_directions"]
 
 #: An object must cross at least this many of its box heights of a zone to count.
 MIN_MOVEMENT = 1.0
@@ -175,6 +176,18 @@ def learn_directions(site: SiteConfig, camera_id: str, video: Path, detector: De
         source.close()
 
 
+def round_trip_yaml(text: str) -> tuple[YAML, Any]:
+    """A reader-writer keeping the file's indentation, quotes and comments, and its data.
+
+    Dump the (edited) data with the returned ``YAML`` to write the file back in its own style.
+    """
+    _, indent, dash = load_yaml_guess_indent(text)
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=indent or 2, offset=dash or 0)  # keep the file's style
+    return yaml, yaml.load(text)
+
+
 def write_directions(path: Path, camera_id: str, learned: Sequence[ZoneDirection]) -> list[str]:
     """Set ``direction_deg`` and ``tolerance_deg`` of the learned zones' wrong_way rules.
 
@@ -184,12 +197,7 @@ def write_directions(path: Path, camera_id: str, learned: Sequence[ZoneDirection
     Returns:
         The ids of the rules updated.
     """
-    text = path.read_text(encoding="utf-8")
-    _, indent, dash = load_yaml_guess_indent(text)
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=indent or 2, offset=dash or 0)  # keep the file's style
-    data = yaml.load(text)
+    yaml, data = round_trip_yaml(path.read_text(encoding="utf-8"))
     camera = next(c for c in data["cameras"] if c["id"] == camera_id)
     updated = []
     for zone in learned:
