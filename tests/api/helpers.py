@@ -135,3 +135,47 @@ def add_clip(ctx: ConsoleContext, alert: AlertRecord, *, frames: int = 6) -> Ale
         images.append((index / 5, image))
     encode_clip(images, ctx.data_dir / relative)
     return AlertRepository(ctx.db).set_clip(alert.id, relative.as_posix(), "ready")
+
+
+#: A site analysing real footage, for the camera wall: two views of the PETS 2009 campus
+#: (``{video}``, played at its own speed, looping), and a camera whose file is missing.
+RUNNING_SITE_YAML = """\
+version: 1
+site: {{name: Campus (test), timezone: Europe/Paris}}
+cameras:
+  - id: cam-a
+    name: Campus path, east
+    source: {{url: "{video}", realtime: true, loop: true}}
+    zones:
+      - name: lawn
+        points: [[0.0, 0.52], [0.3, 0.60], [0.55, 0.74], [0.75, 0.82], [1.0, 0.92],
+                 [1.0, 1.0], [0.0, 1.0]]
+    lines:
+      - {{name: main-path, start: [0.42, 0.30], end: [0.42, 0.66]}}
+    analytics:
+      - {{kind: tripwire, name: main-path-count, line: main-path, alert_direction: none}}
+  - id: cam-b
+    name: Campus junction
+    source: {{url: "{video}", realtime: true, loop: true}}
+    zones:
+      - name: junction
+        points: [[0.72, 0.22], [0.98, 0.22], [0.98, 0.50], [0.72, 0.50]]
+    analytics:
+      - {{kind: loitering, name: junction-loitering, zone: junction, dwell_s: 15}}
+{extra}detector: {{models_dir: "{models_dir}"}}
+"""
+
+#: A camera whose footage is missing: down from the start, with the reason.
+MISSING_CAMERA_YAML = """\
+  - id: cam-c
+    name: Car park gate
+    source: {url: media/missing.mp4}
+"""
+
+
+def write_running_site(folder: Path, video: Path, models_dir: Path, *,
+                       missing_camera: bool = False) -> Path:
+    """``RUNNING_SITE_YAML`` on disk (database migrated, cameras registered)."""
+    text = RUNNING_SITE_YAML.format(video=video.resolve(), models_dir=models_dir.resolve(),
+                                    extra=MISSING_CAMERA_YAML if missing_camera else "")
+    return write_site(folder, text)

@@ -241,7 +241,7 @@ class _Style:
     @classmethod
     def for_width(cls, width: int) -> _Style:
         unit = width / 960
-        return cls(thick=max(1, round(2 * unit)), font=max(0.45, 0.6 * unit),
+        return cls(thick=max(2, round(2 * unit)), font=max(0.45, 0.6 * unit),
                    text=max(1, round(unit)), pad=max(4, round(8 * unit)))
 
 
