@@ -42,6 +42,15 @@ def _users_app() -> typer.Typer:
 
 app.add_typer(_users_app(), name="users")
 
+
+def _audit_app() -> typer.Typer:
+    from vigie.store.cli import audit_app
+
+    return audit_app
+
+
+app.add_typer(_audit_app(), name="audit")
+
 ConfigPath = Annotated[Path, typer.Argument(help="Site configuration YAML file.",
                                             show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -197,6 +206,23 @@ def migrate(path: ConfigPath) -> None:
     Path(site.storage.data_dir).mkdir(parents=True, exist_ok=True)
     migrate_db(site.storage.resolved_url())
     _console().print(f"database up to date: {site.storage.resolved_url()}")
+
+
+@app.command()
+def purge(
+    path: ConfigPath,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would go; change "
+                                          "nothing.")] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Delete what is past its retention period now (images 30 days, alerts 12 months).
+
+    `vigie run` does the same at start and every `retention.interval_min`; each purge is
+    written to the audit log with what it removed.
+    """
+    from vigie.store.cli import purge_command
+
+    purge_command(path, dry_run, json_out)
 
 
 @app.command()

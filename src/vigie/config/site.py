@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +13,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from vigie.config.base import VigieModel
 from vigie.geometry import Homography, polygon_problem
 from vigie.rules.configs import AnalyticConfig
+from vigie.store.retention import RetentionPolicy
 
 __all__ = [
     "AlertsConfig",
@@ -21,6 +23,7 @@ __all__ = [
     "DetectorConfig",
     "LineConfig",
     "MotionConfig",
+    "RetentionConfig",
     "SiteConfig",
     "SiteInfo",
     "SourceConfig",
@@ -273,6 +276,28 @@ class StorageConfig(VigieModel):
         return self.database_url or f"sqlite:///{(self.data_dir / 'vigie.db').as_posix()}"
 
 
+class RetentionConfig(VigieModel):
+    """How long data is kept. The maxima are the legal ones (decree 2023-828)."""
+
+    images_days: float = Field(30, gt=0, le=30, description="Snapshots and clips: deleted "
+                               "after this many days (at most 30).")
+    alerts_days: float = Field(365, gt=0, le=365, description="Alert records (type, date and "
+                               "time, camera, follow-up register): deleted after this many days "
+                               "(at most 12 months).")
+    counts_days: float = Field(365, gt=0, le=3650, description="Anonymous statistics (counts "
+                               "per minute).")
+    health_days: float = Field(365, gt=0, le=3650, description="Camera health log.")
+    interval_min: float = Field(60, ge=1, le=1440, description="Minutes between two purges "
+                                "while `vigie run` runs (one also runs at start).")
+
+    def policy(self) -> RetentionPolicy:
+        """The periods as the store's retention policy."""
+        return RetentionPolicy(images=timedelta(days=self.images_days),
+                               alerts=timedelta(days=self.alerts_days),
+                               counts=timedelta(days=self.counts_days),
+                               health=timedelta(days=self.health_days))
+
+
 class ConsoleConfig(VigieModel):
     """The operator console served by `vigie run`."""
 
@@ -302,6 +327,8 @@ class SiteConfig(VigieModel):
                                    "evidence folder.")
     console: ConsoleConfig = Field(default_factory=ConsoleConfig, description="The operator "
                                    "console (web).")
+    retention: RetentionConfig = Field(default_factory=RetentionConfig, description="How long "
+                                       "images, alerts and statistics are kept.")
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> SiteConfig:

@@ -20,6 +20,7 @@ from vigie.runtime.camera import CameraStatus, CameraWorker, LiveFrame
 from vigie.runtime.detectors import SharedDetector
 from vigie.runtime.evidence import DiskEvidence
 from vigie.runtime.pipeline import CameraPipeline
+from vigie.runtime.retention import RetentionScheduler
 from vigie.store import (
     AlertWriter,
     AppendAudit,
@@ -68,6 +69,7 @@ class SiteRunner:
         self.shared_detector: SharedDetector | None = None
         self.recorder: ClipRecorder | None = None
         self.models: ModelProvider | None = None
+        self.retention: RetentionScheduler | None = None
         self.started_at = 0.0
         self._stopped = False
 
@@ -99,6 +101,10 @@ class SiteRunner:
                                      on_done=self._clip_done)
         self.shared_detector = SharedDetector(self._detector, self._detector_workers)
         self.models = ModelProvider(self.site.detector.models_dir)
+        retention = self.site.retention
+        self.retention = RetentionScheduler(self.db, self.data_dir, retention.policy(),
+                                            retention.interval_min * 60)
+        self.retention.start()
         for camera in self.site.cameras:
             if camera.enabled:
                 self.workers[camera.id] = self._worker(camera, self.writer,
@@ -196,6 +202,8 @@ class SiteRunner:
         for camera_id in running:
             self._submit_health(camera_id, HealthState.STOPPED, now,
                                 "analysis stopped: Vigie shut down")
+        if self.retention is not None:
+            self.retention.stop()
         if self.recorder is not None:
             self.recorder.close()
         if self.started_at:

@@ -8,8 +8,8 @@ two concurrent appends cannot fork the chain (they would collide on the primary 
 
 The chain detects edits, deletions and insertions anywhere but at the very end; someone able
 to rewrite the whole tail is caught only by comparing ``head()`` with a copy kept elsewhere
-(anchoring, planned with the tamper tooling). The migrations also forbid UPDATE and DELETE on
-the table with triggers.
+(``vigie audit verify --anchor ID:HASH``, with the head printed by every export). The migrations
+also forbid UPDATE and DELETE on the table with triggers.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +30,14 @@ from vigie.store.db import Database
 from vigie.store.models import AuditLog
 from vigie.store.types import AuditRecord, JsonDict
 
-__all__ = ["GENESIS_HASH", "AuditRepository", "append_audit", "canonical_json", "entry_hash"]
+__all__ = [
+    "GENESIS_HASH",
+    "AuditRepository",
+    "ChainCheck",
+    "append_audit",
+    "canonical_json",
+    "entry_hash",
+]
 
 GENESIS_HASH = "0" * 64
 #: Key of the PostgreSQL advisory lock that serialises appends.
@@ -139,6 +148,19 @@ class AuditRepository:
         with self._db.read() as session:
             return [_record(row) for row in session.scalars(query)]
 
+    def iter_all(self, batch: int = 1000) -> Iterator[AuditRecord]:
+        """Every entry, oldest first, in keyset batches (for exports)."""
+        after = 0
+        while True:
+            with self._db.read() as session:
+                rows = [_record(r) for r in session.scalars(
+                    select(AuditLog).where(AuditLog.id > after).order_by(AuditLog.id)
+                    .limit(batch))]
+            yield from rows
+            if len(rows) < batch:
+                return
+            after = rows[-1].id
+
     def head(self) -> tuple[int, str] | None:
         """(id, hash) of the last entry, to keep elsewhere as an anchor; None when empty."""
         with self._db.read() as session:
@@ -154,17 +176,72 @@ class AuditRepository:
             edited entry, the entry after a deleted one, an inserted entry), or None when the
             chain is intact.
         """
-        expected_id, prev_hash = 1, GENESIS_HASH
+        return self.verify(batch=batch).first_bad_id
+
+    def verify(self, *, anchor: tuple[int, str] | None = None,
+               batch: int = 1000) -> ChainCheck:
+        """Walk the whole chain and say where and how it is broken, if it is.
+
+        Args:
+            anchor: ``(id, hash)`` of an entry recorded elsewhere earlier (e.g. from an
+                export): that entry must still be there, unchanged, so that a rewritten or
+                truncated tail is caught too.
+            batch: Rows read at a time.
+        """
+        expected_id, prev_hash, entries = 1, GENESIS_HASH, 0
+        hashes_seen: dict[int, str] = {}
         query = select(AuditLog).order_by(AuditLog.id).limit(batch)
         with self._db.read() as session:
             while True:
                 after = query if expected_id == 1 else query.where(AuditLog.id >= expected_id)
                 rows = session.scalars(after).all()
                 for row in rows:
-                    if (row.id != expected_id or row.prev_hash != prev_hash
-                            or row.hash != _row_hash(row)):
-                        return row.id
-                    expected_id, prev_hash = row.id + 1, row.hash
+                    problem = _chain_problem(row, expected_id, prev_hash)
+                    if problem:
+                        return ChainCheck(False, entries, row.id, problem)
+                    entries, expected_id, prev_hash = entries + 1, row.id + 1, row.hash
+                    if anchor is not None and row.id == anchor[0]:
+                        hashes_seen[row.id] = row.hash
                 if len(rows) < batch:
-                    return None
+                    break
                 session.expunge_all()
+        return _anchor_check(anchor, hashes_seen, entries)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """The result of walking the audit chain."""
+
+    intact: bool
+    entries: int
+    first_bad_id: int | None = None
+    problem: str = ""
+
+
+def _chain_problem(row: AuditLog, expected_id: int, prev_hash: str) -> str:
+    if row.id < expected_id:
+        return f"entry {row.id} does not belong in the sequence: inserted"
+    if row.id != expected_id:
+        missing = f"{expected_id}" if row.id == expected_id + 1 else \
+            f"{expected_id} to {row.id - 1}"
+        return f"entry {missing} missing: deleted"
+    if row.prev_hash != prev_hash:
+        return (f"entry {row.id} does not follow entry {row.id - 1}: an entry was inserted, "
+                "replaced or removed before it")
+    if row.hash != _row_hash(row):
+        return f"entry {row.id} was edited: its content no longer matches its hash"
+    return ""
+
+
+def _anchor_check(anchor: tuple[int, str] | None, seen: dict[int, str],
+                  entries: int) -> ChainCheck:
+    if anchor is None:
+        return ChainCheck(True, entries)
+    anchor_id, anchor_hash = anchor
+    if anchor_id not in seen:
+        return ChainCheck(False, entries, anchor_id,
+                          f"anchored entry {anchor_id} is gone: the end of the log was cut")
+    if seen[anchor_id] != anchor_hash:
+        return ChainCheck(False, entries, anchor_id,
+                          f"anchored entry {anchor_id} has another hash: the log was rewritten")
+    return ChainCheck(True, entries)
