@@ -141,6 +141,9 @@ def test_the_schema_gives_every_rule_kind_and_its_settings(client_as: ClientAs) 
     assert kinds["wrong_way"]["schema"]["properties"]["direction_deg"]["anyOf"][1] == {
         "type": "null"}
     assert kinds["tripwire"]["description"].startswith("A watched object crosses")
+    assert kinds["loitering"]["defaults"]["classes"] == ["person"]  # a default_factory too
+    assert kinds["loitering"]["defaults"]["dwell_s"] == 60.0
+    assert "zone" not in kinds["loitering"]["defaults"]  # required: no default
 
 
 def test_the_background_is_a_still_of_the_camera_file(client_as: ClientAs,

@@ -17,6 +17,7 @@ from typing import Annotated, get_args
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic_core import to_jsonable_python
 
 from vigie.api.context import ConsoleContext
 from vigie.api.deps import ContextDep, require
@@ -160,8 +161,10 @@ def _schema() -> SchemaOut:
     for model in get_args(union):
         kind = str(model.model_fields["kind"].default)
         doc = (model.__doc__ or "").strip().split("\n\n")[0]
+        defaults = {name: to_jsonable_python(info.get_default(call_default_factory=True))
+                    for name, info in model.model_fields.items() if not info.is_required()}
         kinds.append(AnalyticKind(kind=kind, title=kind.replace("_", " ").capitalize(),
-                                  description=" ".join(doc.split()),
+                                  description=" ".join(doc.split()), defaults=defaults,
                                   schema=model.model_json_schema()))
     return SchemaOut(kinds=kinds)
 

@@ -118,6 +118,7 @@ class AnalyticKind(BaseModel):
     kind: str
     title: str
     description: str
+    defaults: dict[str, Any] = Field(description="The value of every setting that has one.")
     schema_: dict[str, Any] = Field(alias="schema", serialization_alias="schema")
 
 

@@ -235,6 +235,20 @@
     });
   }
 
+  // The picture as large as the column allows, with the actions below it still in view.
+  function fitPicture() {
+    const nw = picture.naturalWidth;
+    const nh = picture.naturalHeight;
+    if (!nw || !nh) return;
+    const canvas = $("scene-canvas");
+    const maxW = canvas.parentElement.clientWidth - 2;
+    const top = canvas.getBoundingClientRect().top + window.scrollY;
+    const maxH = Math.max(240, window.innerHeight - top - 130);
+    const scale = Math.min(maxW / nw, maxH / nh);
+    picture.style.width = `${Math.floor(nw * scale)}px`;
+    picture.style.height = `${Math.floor(nh * scale)}px`;
+  }
+
   function drawOverlay() {
     const { w, h } = size();
     overlay.setAttribute("viewBox", `0 0 ${w} ${h}`);
@@ -621,9 +635,7 @@
     const info = S.kinds[kind];
     const out = { kind };
     if (!info) return out;
-    for (const [name, prop] of Object.entries(info.schema.properties || {})) {
-      if ("default" in prop) out[name] = JSON.parse(JSON.stringify(prop.default));
-    }
+    Object.assign(out, JSON.parse(JSON.stringify(info.defaults || {})), { kind });
     const required = info.schema.required || [];
     if (required.includes("zone")) out.zone = (S.scene.zones[0] || {}).name || "";
     if (required.includes("line")) out.line = (S.scene.lines[0] || {}).name || "";
@@ -929,7 +941,9 @@
 
   function renderJob() {
     const job = S.job;
-    $("scene-test-title").textContent = `Version #${job.version} on ${job.video}: `
+    const recording = (S.info.recordings || []).find((r) => r.key === job.video);
+    $("scene-test-title").textContent = `Version #${job.version} on `
+      + `${recording ? recording.label : job.video}: `
       + (job.state === "running" ? `${Math.round(job.progress * 100)} %`
         : job.state === "done" ? "done" : "failed");
     $("scene-test-progress").value = job.progress || 0;
@@ -1037,7 +1051,11 @@
     overlay.addEventListener("pointerleave", () => { S.pointer = null; drawOverlay(); });
     document.addEventListener("keydown", onKey);
     new ResizeObserver(() => drawOverlay()).observe(overlay);
-    picture.addEventListener("load", drawOverlay);
+    window.addEventListener("resize", fitPicture);
+    picture.addEventListener("load", () => {
+      fitPicture();
+      drawOverlay();
+    });
     $("scene-camera").addEventListener("change", (e) => {
       if (!discardOk()) {
         e.target.value = S.camera;
