@@ -24,7 +24,7 @@ from sqlalchemy import and_, or_, select
 from vigie.api.context import ConsoleContext
 from vigie.api.deps import ContextDep, require
 from vigie.api.pages import render
-from vigie.api.permissions import Permission
+from vigie.api.permissions import Permission, allowed
 from vigie.api.schemas.alerts import (
     ACTION_LABELS,
     ActionRequest,
@@ -68,7 +68,10 @@ _FIRST_BYTES = re.compile(r"^\s*bytes\s*=\s*0\s*-")
 @router.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
 def alerts_page(request: Request, session: CanView) -> HTMLResponse:
     """The alert queue and the selected alert's detail."""
-    return render(request, "alerts.html", session, title="Alerts", script="alerts.js")
+    role = session.user.role
+    return render(request, "alerts.html", session, title="Alerts", script="alerts.js",
+                  can_decide=allowed(role, Permission.ALERTS_DECIDE),
+                  can_evidence=allowed(role, Permission.EVIDENCE_VIEW))
 
 
 @router.get("/api/alerts/counts")
