@@ -226,6 +226,22 @@ def purge(
 
 
 @app.command()
+def report(
+    path: ConfigPath,
+    since: Annotated[str, typer.Option(help="First day (YYYY-MM-DD, site time zone).")],
+    until: Annotated[str, typer.Option(help="Day after the last (YYYY-MM-DD).")],
+    markdown: Annotated[Path | None, typer.Option("--markdown", "-o", help="Write the "
+                                                  "Markdown report here.")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """The period's report for the authority: alerts per type, validated share, handling
+    time, stops of the analysis, from the registers."""
+    from vigie.compliance.cli import report_command
+
+    report_command(path, since, until, markdown, json_out, _console())
+
+
+@app.command()
 def demo(
     folder: Annotated[Path, typer.Option("--dir", help="Where the demo site, its footage, "
                                          "database and evidence go.")] = Path("vigie-demo"),

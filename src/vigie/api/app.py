@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from vigie.api.context import ConsoleContext
 from vigie.api.deps import NotSignedInError
+from vigie.api.hub import ChangeHub
 from vigie.api.routes import ROUTERS
 from vigie.api.security import SecurityHeaders
 
@@ -35,11 +36,13 @@ def create_app(ctx: ConsoleContext) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await ctx.hub.start()
+        hub = ChangeHub(ctx.db)
+        app.state.hub = hub
+        await hub.start()
         try:
             yield
         finally:
-            await ctx.hub.stop()
+            await hub.stop()
 
     app = FastAPI(title="Vigie console", version="1", lifespan=lifespan,
                   docs_url=None, redoc_url=None, max_body_size=MAX_BODY_BYTES)

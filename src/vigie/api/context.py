@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from vigie.api.control import SiteControl
-from vigie.api.hub import ChangeHub
 from vigie.api.throttle import LoginThrottle
 from vigie.config.site import SiteConfig
 from vigie.store import AuditRepository, Database
@@ -35,14 +34,12 @@ class ConsoleContext:
     secure_cookies: bool = False
     users: UserRepository = field(init=False)
     sessions: SessionRepository = field(init=False)
-    hub: ChangeHub = field(init=False)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def __post_init__(self) -> None:
         self.users = UserRepository(self.db)
         self.sessions = SessionRepository(
             self.db, idle=timedelta(minutes=self.site.console.session_idle_min))
-        self.hub = ChangeHub(self.db)
 
     def audit(self, actor: str, action: str, target: str,
               details: dict[str, object] | None = None) -> None:

@@ -17,6 +17,7 @@ __all__ = [
     "DetectorConfig",
     "LineConfig",
     "MotionConfig",
+    "NoticeConfig",
     "RetentionConfig",
     "SiteConfig",
     "SiteInfo",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +23,7 @@ __all__ = [
     "DetectorConfig",
     "LineConfig",
     "MotionConfig",
+    "NoticeConfig",
     "RetentionConfig",
     "SiteConfig",
     "SiteInfo",
@@ -298,6 +299,28 @@ class RetentionConfig(VigieModel):
                                health=timedelta(days=self.health_days))
 
 
+class NoticeConfig(VigieModel):
+    """What the public notice and the register of processing say about the site."""
+
+    controller: str = Field("", description="Who is responsible for the processing (e.g. the "
+                            "city and its mayor).")
+    dpo_contact: str = Field("", description="How to reach the data-protection officer "
+                             "(e-mail or postal address).")
+    authorisation: str = Field("", description="Reference of the prefect's authorisation "
+                               "(arrêté préfectoral).")
+    legal_basis: str = Field(
+        "Law no. 2023-380 of 19 May 2023, article 10, and decree no. 2023-828 of 28 August "
+        "2023: algorithmic processing of video-protection images to detect, in real time, "
+        "predetermined events that may indicate a risk to public safety.",
+        description="Legal basis shown to the public.")
+    purpose: str = Field(
+        "Signal to the control-room operators, in real time, the predetermined events listed "
+        "below, so that a person decides whether to act. The processing identifies nobody.",
+        description="Purpose shown to the public.")
+    experiment_until: date | None = Field(None, description="End of the experiment, if the "
+                                          "authorisation sets one.")
+
+
 class ConsoleConfig(VigieModel):
     """The operator console served by `vigie run`."""
 
@@ -329,6 +352,8 @@ class SiteConfig(VigieModel):
                                    "console (web).")
     retention: RetentionConfig = Field(default_factory=RetentionConfig, description="How long "
                                        "images, alerts and statistics are kept.")
+    notice: NoticeConfig = Field(default_factory=NoticeConfig, description="The public notice "
+                                 "and the register of processing.")
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> SiteConfig:

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from vigie.api.deps import ContextDep, SessionDep
-from vigie.api.hub import Change
+from vigie.api.deps import SessionDep
+from vigie.api.hub import Change, ChangeHub
 from vigie.api.permissions import Permission, allowed
 
 __all__ = ["router"]
@@ -22,13 +22,13 @@ _NEEDS = {"alert": Permission.ALERTS_VIEW, "counts": Permission.ALERTS_VIEW,
 
 
 @router.get("/api/stream", response_class=EventSourceResponse)
-async def stream(request: Request, session: SessionDep,
-                 ctx: ContextDep) -> AsyncIterator[ServerSentEvent]:
+async def stream(request: Request, session: SessionDep) -> AsyncIterator[ServerSentEvent]:
     """Changes as they happen: ``alert``, ``counts``, ``health``, ``camera`` events (JSON).
 
     Each event carries only what the signed-in role may see.
     """
-    queue = ctx.hub.subscribe()
+    hub: ChangeHub = request.app.state.hub  # one per served app (its own event loop)
+    queue = hub.subscribe()
     role = session.user.role
     try:
         yield ServerSentEvent(event="hello", data={"login": session.user.login}, retry=2000)
@@ -44,7 +44,7 @@ async def stream(request: Request, session: SessionDep,
             if _may_see(role, change):
                 yield ServerSentEvent(event=change.kind, data=change.data)
     finally:
-        ctx.hub.unsubscribe(queue)
+        hub.unsubscribe(queue)
 
 
 def _may_see(role: object, change: Change) -> bool:
