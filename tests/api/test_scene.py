@@ -358,6 +358,23 @@ def test_put_live_applies_to_the_running_analysis_at_once(client_as: ClientAs,
     assert "loitering-lawn" in [r.config.rule_id for r in worker.pipeline.rules]
     assert running.site.camera("cam-a") == ctx.site.camera("cam-a")
     assert running.workers["cam-b"].pipeline.camera.zones == []  # the other camera untouched
+    entry = AuditRepository(ctx.db).list(action="scene.publish")[0]
+    assert entry.actor == "integrator"
+
+
+@pytest.mark.timeout(60)
+def test_an_operators_stop_holds_after_a_new_set_up(client_as: ClientAs, ctx: ConsoleContext,
+                                                     running: SiteRunner) -> None:
+    client = client_as("integrator")
+    running.set_camera_stopped("cam-a", True, "operator", "privacy request")
+    version = save(client, with_lawn(ctx))
+    assert client.post(f"/api/scene/cam-a/drafts/{version}/publish",
+                       json={}).json()["applied"] is True
+    worker = running.workers["cam-a"]
+    assert [z.name for z in worker.pipeline.camera.zones] == ["tracks", "lawn"]
+    time.sleep(1.0)
+    assert worker.reader.stats().state == "paused"
+    assert worker.pipeline.frames == 0
 
 
 def test_a_draft_is_tested_on_real_footage_then_put_live(tmp_path: Path, vtest_head: Path,
