@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.helpers import add_alert, add_clip, client_for
 from vigie.api import ConsoleContext
+from vigie.api.hub import ChangeHub
 from vigie.store import AlertRepository, AuditRecord, AuditRepository, NewAlert
 from vigie.store.users import Role
 
@@ -183,6 +185,27 @@ def test_counts_follow_decisions(client_as: ClientAs, ctx: ConsoleContext) -> No
     repo.transition(b.id, "validate", "op", 1)
     assert client_as("operator").get("/api/alerts/counts").json() == {"new": 1,
                                                                       "acknowledged": 1}
+
+
+def test_change_hub_sends_the_open_counts_after_alert_changes(ctx: ConsoleContext) -> None:
+    async def watch() -> dict[str, dict[str, object]]:
+        hub = ChangeHub(ctx.db, interval_s=0.05)
+        await hub.start()
+        queue = hub.subscribe()
+        add_alert(ctx)
+        seen: dict[str, dict[str, object]] = {}
+        try:
+            while "counts" not in seen:
+                change = await asyncio.wait_for(queue.get(), 5)
+                assert change is not None
+                seen[change.kind] = change.data
+        finally:
+            await hub.stop()
+        return seen
+
+    seen = asyncio.run(watch())
+    assert seen["alert"]["action"] == "raised"
+    assert seen["counts"] == {"new": 1, "acknowledged": 0}
 
 
 def test_choices_offer_labels_for_the_dialogs_and_filters(client_as: ClientAs) -> None:
