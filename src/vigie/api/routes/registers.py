@@ -93,10 +93,10 @@ def _filters(**values: Any) -> dict[str, Any]:
 # --- the alert register -------------------------------------------------------------------
 
 @router.get("/registers", response_class=HTMLResponse, include_in_schema=False)
-def registers_page(request: Request, session: CanRegister) -> HTMLResponse:
+def registers_page(request: Request, session: CanRegister, ctx: ContextDep) -> HTMLResponse:
     """The alert register: search, filters, CSV export."""
     return render(request, "registers.html", session, title="Alert register",
-                  script="registers.js")
+                  script="registers.js", timezone=ctx.site.site.timezone)
 
 
 def _register_query(ctx: ContextDep, q: str | None, kind: str | None, camera_id: str | None,
@@ -164,9 +164,10 @@ def register_csv(session: CanRegister, ctx: ContextDep, q: Text = None, kind: Te
 # --- the audit log ------------------------------------------------------------------------
 
 @router.get("/audit", response_class=HTMLResponse, include_in_schema=False)
-def audit_viewer_page(request: Request, session: CanAudit) -> HTMLResponse:
+def audit_viewer_page(request: Request, session: CanAudit, ctx: ContextDep) -> HTMLResponse:
     """The audit log: filters, chain state, CSV export."""
-    return render(request, "audit.html", session, title="Audit log", script="audit.js")
+    return render(request, "audit.html", session, title="Audit log", script="audit.js",
+                  timezone=ctx.site.site.timezone)
 
 
 def _audit_query(ctx: ContextDep, actor: str | None, action: str | None,

@@ -1,8 +1,14 @@
 "use strict";
 // Audit log page: the chain's state, filters in the URL, pages of /api/audit, CSV export.
 (function () {
-  const { api, el, toast, dateTime, isTyping } = window.vigie;
+  const { api, el, toast, isTyping } = window.vigie;
   const $ = (id) => document.getElementById(id);
+  // Times are shown in the site's time zone, as in the statistics and the CSV exports.
+  const zone = document.getElementById("audit-page").dataset.timezone || undefined;
+  const dateTimeFormat = new Intl.DateTimeFormat(undefined, { timeZone: zone, year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    hourCycle: "h23" });
+  const dateTime = (iso) => (iso ? dateTimeFormat.format(new Date(iso)) : "");
   const LIMIT = 100;
   const f = { actor: $("f-actor"), action: $("f-action"), since: $("f-since"), until: $("f-until") };
   let offset = 0;

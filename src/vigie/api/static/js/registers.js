@@ -1,8 +1,24 @@
 "use strict";
 // Alert register page: filters in the URL, one page of /api/register at a time, CSV export.
 (function () {
-  const { api, el, toast, dateTime, isTyping } = window.vigie;
+  const { api, el, toast, isTyping } = window.vigie;
   const $ = (id) => document.getElementById(id);
+  // Times are shown in the site's time zone, as in the statistics and the CSV exports.
+  const zone = document.getElementById("reg-page").dataset.timezone || undefined;
+  const dateTimeFormat = new Intl.DateTimeFormat(undefined, { timeZone: zone, year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    hourCycle: "h23" });
+  const timeFormat = new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: "2-digit",
+    minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+  const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: zone });
+  const dateTime = (iso) => (iso ? dateTimeFormat.format(new Date(iso)) : "");
+  // A decision of the same day shows its time only.
+  const decidedAt = (raised, decided) => {
+    if (!decided) return "";
+    const d = new Date(decided);
+    return dayFormat.format(d) === dayFormat.format(new Date(raised))
+      ? timeFormat.format(d) : dateTimeFormat.format(d);
+  };
   const LIMIT = 100;
   const f = { q: $("f-q"), kind: $("f-kind"), camera_id: $("f-camera"), status: $("f-status"),
               since: $("f-since"), until: $("f-until") };
@@ -71,7 +87,7 @@
       el("td", {}, el("span", { class: `pill ${r.status}` }, r.status),
         r.dismiss_reason ? el("span", { class: "sub" }, LABELS[r.dismiss_reason] || r.dismiss_reason) : null),
       el("td", {}, r.operator || ""),
-      el("td", { class: "when" }, dateTime(r.decided_at)),
+      el("td", { class: "when" }, decidedAt(r.raised_at, r.decided_at)),
       el("td", { class: "num" }, seconds(r.handling_s)),
       el("td", {}, r.follow_up === "none" ? "" : el("span", { class: "tag" }, LABELS[r.follow_up] || r.follow_up)),
       el("td", { class: "comment" }, comments.join(" — ")));

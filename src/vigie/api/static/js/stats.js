@@ -12,6 +12,9 @@
     dismissed: color("--dismissed"), open: color("--ack") };
   const PALETTE = ["#58a6ff", "#3fb950", "#e3b341", "#ff7b72", "#d2a8ff", "#56d4dd", "#ffa657",
     "#a5d6ff", "#7ee787", "#f778ba"];
+  // alert types: colours apart from the decisions' green, grey and amber
+  const KINDS = ["#58a6ff", "#d2a8ff", "#56d4dd", "#ffa657", "#f778ba", "#a5d6ff", "#ff7b72",
+    "#79c0ff", "#bc8cff", "#39c5cf"];
   const CONFIG = { displaylogo: false, responsive: true,
     modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
   const number = new Intl.NumberFormat();
@@ -94,7 +97,8 @@
       margin: { l: 8, r: 8, t: 30, b: 8 }, bargap: 0.25,
       hovermode: "x unified",
       hoverlabel: { bgcolor: color("--panel-2"), bordercolor: line, font: { color: color("--text") } },
-      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 } },
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 },
+        traceorder: "normal" },
       ...extra,
       xaxis: { type: "category", ...axis, nticks: 13, ...(extra.xaxis || {}) },
       yaxis: { rangemode: "tozero", ...axis, ...(extra.yaxis || {}) },
@@ -109,11 +113,26 @@
     card.classList.toggle("is-empty", empty);
     if (empty) {
       if (box.classList.contains("js-plotly-plot")) window.Plotly.purge(box);
+      box.style.height = "";
       box.replaceChildren(el("div", { class: "chart-none" }, emptyText));
       return;
     }
     box.querySelector(".chart-none")?.remove();
+    box.style.height = extra.height ? extra.height + "px" : "";
     window.Plotly.react(box, traces, layout(extra), CONFIG);
+  }
+
+  // A count axis: whole numbers only.
+  function countAxis(values, title) {
+    const max = Math.max(0, ...values.flat().filter((v) => v !== null));
+    return { title: { text: title }, rangemode: "tozero", tickformat: ",d",
+      ...(max <= 6 ? { dtick: 1, range: [0, Math.max(1, max) * 1.1] } : {}) };
+  }
+
+  // For today, the bins still to come are left blank rather than drawn flat.
+  function untilNow(values) {
+    const now = Date.now();
+    return values.map((v, i) => (new Date(data.bin_starts[i]).getTime() > now ? null : v));
   }
 
   const cameraName = (id) => (data.cameras.find((c) => c.id === id) || { name: id }).name;
@@ -129,9 +148,10 @@
     draw("attendance", [
       { type: "bar", name: "In", x, y: a.entries, marker: { color: COLORS.in } },
       { type: "bar", name: "Out", x, y: a.exits, marker: { color: COLORS.out } },
-      { type: "scatter", mode: "lines", name: "In − out since midnight", x, y: a.net_present,
+      { type: "scatter", mode: "lines", name: "In − out since midnight", x,
+        y: untilNow(a.net_present),
         yaxis: "y2", line: { color: COLORS.net, width: 2.5, shape: "hv" } },
-    ], { barmode: "group", yaxis: { title: { text: "people per bin" } },
+    ], { barmode: "group", yaxis: countAxis([a.entries, a.exits], "people per bin"),
          yaxis2: { overlaying: "y", side: "right", showgrid: false, rangemode: "tozero",
                    title: { text: "in − out" } } });
   }
@@ -142,16 +162,17 @@
       x: data.labels, y: s.values, line: { width: 2, dash: s.direction === "out" ? "dot" : "solid",
         color: PALETTE[Math.floor(i / 2) % PALETTE.length] }, marker: { size: 5 },
     }));
-    draw("crossings", traces, { yaxis: { title: { text: "crossings" } } },
+    draw("crossings", traces, { yaxis: countAxis(data.crossings.map((s) => s.values), "crossings") },
       "No tripwire counted this day.");
   }
 
   function alertsOverTime() {
     const traces = data.alerts_per_bin.map((k, i) => ({
       type: "bar", name: k.kind, x: data.labels, y: k.values,
-      marker: { color: PALETTE[i % PALETTE.length] },
+      marker: { color: KINDS[i % KINDS.length] },
     }));
-    draw("alerts-time", traces, { barmode: "stack", yaxis: { title: { text: "alerts" } } },
+    const perBin = data.labels.map((_, j) => data.alerts_per_bin.reduce((n, k) => n + k.values[j], 0));
+    draw("alerts-time", traces, { barmode: "stack", yaxis: countAxis([perBin], "alerts") },
       "No alert raised this day.");
   }
 
@@ -171,7 +192,7 @@
     draw("alerts-kind", kinds.length ? [bar("Validated", "validated", COLORS.validated),
       bar("Dismissed", "dismissed", COLORS.dismissed), bar("Open", "open", COLORS.open)] : [],
     { barmode: "stack", hovermode: "closest", height: Math.max(160, 70 + 44 * kinds.length),
-      xaxis: { type: "linear", title: { text: "alerts" }, rangemode: "tozero" },
+      xaxis: { type: "linear", ...countAxis([kinds.map((k) => k.total)], "alerts") },
       yaxis: { type: "category", autorange: "reversed" } },
     "No alert raised this day.");
     const table = $("alerts-table");
