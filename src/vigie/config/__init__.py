@@ -18,6 +18,7 @@ __all__ = [
     "LineConfig",
     "MotionConfig",
     "NoticeConfig",
+    "PrivacyConfig",
     "RetentionConfig",
     "SiteConfig",
     "SiteInfo",

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from vigie.config.base import VigieModel
+from vigie.events.anonymise import PrivacySettings
 from vigie.geometry import Homography, polygon_problem
 from vigie.rules.configs import AnalyticConfig
 from vigie.store.retention import RetentionPolicy
@@ -24,6 +25,7 @@ __all__ = [
     "LineConfig",
     "MotionConfig",
     "NoticeConfig",
+    "PrivacyConfig",
     "RetentionConfig",
     "SiteConfig",
     "SiteInfo",
@@ -299,6 +301,26 @@ class RetentionConfig(VigieModel):
                                health=timedelta(days=self.health_days))
 
 
+class PrivacyConfig(VigieModel):
+    """What is blurred in stored snapshots and clips, and in live views of roles without
+    clearance."""
+
+    blur_faces: bool = Field(True, description="Blur the faces that the face detector "
+                             "(CenterFace) finds.")
+    blur_heads: bool = Field(True, description="Blur the head of every tracked person too "
+                             "(CCTV faces are often too small to be detected).")
+    blur_persons: bool = Field(False, description="Blur every tracked person whole.")
+    live_cleared_roles: list[Literal["operator", "supervisor", "integrator"]] = Field(
+        default_factory=lambda: ["operator", "supervisor"],  # type: ignore[arg-type]
+        description="Console roles that see live views unblurred; the others see them "
+                    "blurred as stored pictures are.")
+
+    def settings(self) -> PrivacySettings:
+        """The evidence stage's settings."""
+        return PrivacySettings(faces=self.blur_faces, heads=self.blur_heads,
+                               persons=self.blur_persons)
+
+
 class NoticeConfig(VigieModel):
     """What the public notice and the register of processing say about the site."""
 
@@ -354,6 +376,8 @@ class SiteConfig(VigieModel):
                                        "images, alerts and statistics are kept.")
     notice: NoticeConfig = Field(default_factory=NoticeConfig, description="The public notice "
                                  "and the register of processing.")
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig, description="Blurring of "
+                                   "faces and persons in stored and live pictures.")
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> SiteConfig:

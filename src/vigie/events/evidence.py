@@ -43,6 +43,8 @@ __all__ = ["ALERT_COLOR", "ClipRecorder", "ClipRequest", "ClipResult", "ClipSett
 log = logging.getLogger(__name__)
 
 Box = tuple[float, float, float, float]
+#: Blurs a frame given its tracks (``vigie.events.anonymise.Anonymiser`` fits).
+Anonymise = Callable[[ImageArray, Sequence[Track]], ImageArray]
 Polygon = Sequence[tuple[float, float]]
 BGR = tuple[int, int, int]
 
@@ -345,6 +347,7 @@ class ClipRecorder:
         workers: Encoding threads.
         max_bytes_per_camera: Memory bound of each camera's ring buffer.
         stall_s: A clip whose camera sends no frame for this long is finished as it is.
+        anonymise: Blurs each frame (faces, heads, persons) before it is drawn on and encoded.
 
     Example:
         >>> recorder = ClipRecorder(before_s=5, after_s=5, on_done=report)  # doctest: +SKIP
@@ -355,12 +358,14 @@ class ClipRecorder:
     def __init__(self, *, before_s: float = 5.0, after_s: float = 5.0,
                  on_done: Callable[[ClipResult], None] | None = None,
                  settings: ClipSettings | None = None, workers: int = 1,
-                 max_bytes_per_camera: int = 256 * 1024 * 1024, stall_s: float = 10.0) -> None:
+                 max_bytes_per_camera: int = 256 * 1024 * 1024, stall_s: float = 10.0,
+                 anonymise: Anonymise | None = None) -> None:
         self.before_s, self.after_s, self.stall_s = before_s, after_s, stall_s
         self.buffers = FrameRingBuffers(before_s, max_bytes_per_camera)
         self._on_done = on_done
         self._settings = settings or ClipSettings()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vigie-clip")
+        self._anonymise = anonymise
         self._active: list[_Recording] = []
         self._lock = threading.Lock()
 
@@ -422,6 +427,8 @@ class ClipRecorder:
         started = time.perf_counter()
         try:
             def annotate(index: int, image: ImageArray) -> ImageArray:
+                if self._anonymise is not None:
+                    image = self._anonymise(image, rec.frames[index].tracks)
                 return draw_overlay(image, *req.overlay(rec.frames[index]),
                                     zone_polygon=req.zone_polygon)
 

@@ -13,12 +13,13 @@ from vigie.core.types import Event
 from vigie.detect.base import Detector
 from vigie.detect.provider import ModelProvider
 from vigie.events.alerts import AlertPolicy
+from vigie.events.anonymise import Anonymiser
 from vigie.events.evidence import ClipRecorder, ClipResult
 from vigie.ingest import CameraReader, Health, ReaderState
 from vigie.runtime.alerting import AlertSink, LatencyLog
 from vigie.runtime.camera import CameraStatus, CameraWorker, LiveFrame
 from vigie.runtime.detectors import SharedDetector
-from vigie.runtime.evidence import DiskEvidence
+from vigie.runtime.evidence import DiskEvidence, build_anonymiser
 from vigie.runtime.pipeline import CameraPipeline
 from vigie.runtime.retention import RetentionScheduler
 from vigie.store import (
@@ -70,6 +71,7 @@ class SiteRunner:
         self.recorder: ClipRecorder | None = None
         self.models: ModelProvider | None = None
         self.retention: RetentionScheduler | None = None
+        self.anonymiser: Anonymiser | None = None
         self.started_at = 0.0
         self._stopped = False
 
@@ -97,10 +99,11 @@ class SiteRunner:
         CameraRepository(self.db).upsert_from_config(self.site.cameras)
         self.writer = AlertWriter(self.db, self.data_dir)
         alerts = self.site.alerts
-        self.recorder = ClipRecorder(before_s=alerts.clip_before_s, after_s=alerts.clip_after_s,
-                                     on_done=self._clip_done)
         self.shared_detector = SharedDetector(self._detector, self._detector_workers)
         self.models = ModelProvider(self.site.detector.models_dir)
+        self.anonymiser = build_anonymiser(self.site.privacy.settings(), self.models)
+        self.recorder = ClipRecorder(before_s=alerts.clip_before_s, after_s=alerts.clip_after_s,
+                                     on_done=self._clip_done, anonymise=self.anonymiser)
         retention = self.site.retention
         self.retention = RetentionScheduler(self.db, self.data_dir, retention.policy(),
                                             retention.interval_min * 60)
@@ -122,7 +125,7 @@ class SiteRunner:
         reader = CameraReader.from_config(camera, on_health=self._record_health)
         pipeline = CameraPipeline(camera, self.site, detector, self.models)
         policy = AlertPolicy.for_camera(camera, self.site.alerts)
-        evidence = DiskEvidence(camera, self.site, recorder)
+        evidence = DiskEvidence(camera, self.site, recorder, self.anonymiser)
         sink = AlertSink(policy, writer, evidence, self.latency, self._on_alert)
         return CameraWorker(reader, pipeline, sink, evidence)
 
