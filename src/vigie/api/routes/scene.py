@@ -32,7 +32,7 @@ from vigie.api.schemas.scene import (
     RecordingOut,
     SceneOut,
     SchemaOut,
-    TestRequest,
+    TrialRequest,
     ValidateRequest,
     ValidationOut,
     VersionDetail,
@@ -170,7 +170,7 @@ def _schema() -> SchemaOut:
 
 
 @router.get("/api/scene/jobs/{job_id}")
-def test_job(job_id: str, session: CanEdit, state: StateDep) -> JobOut:
+def trial_job(job_id: str, session: CanEdit, state: StateDep) -> JobOut:
     """A test on footage: progress, then the alerts the draft would have raised."""
     try:
         return JobOut.of(state.trials.get(job_id))
@@ -261,7 +261,7 @@ def save_draft(camera_id: str, body: DraftRequest, session: CanEdit,
 
 @router.post("/api/scene/{camera_id}/drafts/{version_id}/test",
              status_code=status.HTTP_202_ACCEPTED)
-def test_draft(camera_id: str, version_id: int, body: TestRequest, session: CanEdit,
+def start_trial(camera_id: str, version_id: int, body: TrialRequest, session: CanEdit,
                ctx: ContextDep, state: StateDep) -> JobOut:
     """Replay a recording with the draft, in the background; poll ``/api/scene/jobs/{id}``."""
     camera = _camera(ctx, camera_id)

@@ -11,7 +11,7 @@ from vigie.setup.footage import TrialJob
 from vigie.store.scenes import SceneVersionRecord
 
 __all__ = ["AnalyticKind", "DraftRequest", "JobOut", "PublishRequest", "PublishResult",
-           "RecordingOut", "SceneIn", "SceneOut", "SchemaOut", "TestRequest", "ValidateRequest",
+           "RecordingOut", "SceneIn", "SceneOut", "SchemaOut", "TrialRequest", "ValidateRequest",
            "ValidationOut", "VersionDetail", "VersionOut"]
 
 
@@ -44,7 +44,7 @@ class DraftRequest(_Body):
                                 "list of changes is added automatically.")
 
 
-class TestRequest(_Body):
+class TrialRequest(_Body):
     """Test a draft on footage."""
 
     video: str | None = Field(None, max_length=300, description="A recording's key, from the "
