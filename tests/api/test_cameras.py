@@ -59,24 +59,29 @@ def decode(data: bytes) -> npt.NDArray[np.uint8]:
     return np.asarray(image, np.uint8)
 
 
-def mjpeg_parts(lines: Iterator[bytes], count: int) -> list[bytes]:
-    """The first ``count`` JPEG parts of a multipart/x-mixed-replace body (raw byte chunks)."""
-    buffer, parts = b"", []
-    for chunk in lines:
+def mjpeg_parts(chunks: Iterator[bytes], count: int) -> list[bytes]:
+    """The first ``count`` JPEGs of a multipart/x-mixed-replace body, checking its framing.
+
+    The body is the boundary, then parts each followed by the boundary at once.
+    """
+    delimiter = f"--{camera_routes.BOUNDARY}\r\n".encode()
+    buffer, parts, opened = b"", [], False
+    for chunk in chunks:
         buffer += chunk
-        while True:
-            head_end = buffer.find(b"\r\n\r\n")
-            if head_end < 0:
+        if not opened:
+            if len(buffer) < len(delimiter):
+                continue
+            assert buffer.startswith(delimiter), buffer[:80]
+            buffer, opened = buffer[len(delimiter):], True
+        while (head_end := buffer.find(b"\r\n\r\n")) >= 0:
+            headers = dict(line.split(": ", 1) for line in buffer[:head_end].decode().split("\r\n"))
+            assert headers["Content-Type"] == "image/jpeg", headers
+            end = head_end + 4 + int(headers["Content-Length"])
+            if len(buffer) < end + 2 + len(delimiter):
                 break
-            head = buffer[:head_end].decode()
-            assert head.startswith(f"--{camera_routes.BOUNDARY}\r\n"), head
-            length = int(next(h.split(":")[1] for h in head.split("\r\n")
-                              if h.lower().startswith("content-length")))
-            end = head_end + 4 + length
-            if len(buffer) < end + 2:
-                break
+            assert buffer[end:end + 2 + len(delimiter)] == b"\r\n" + delimiter
             parts.append(buffer[head_end + 4:end])
-            buffer = buffer[end + 2:]
+            buffer = buffer[end + 2 + len(delimiter):]
             if len(parts) == count:
                 return parts
     return parts
@@ -320,7 +325,7 @@ def test_snapshot_without_analysis_is_404_or_a_card(client_as: Client) -> None:
     card = operator.get("/api/cameras/cam-a/snapshot.jpg?placeholder=true")
     assert card.status_code == 200
     assert card.headers["content-type"] == "image/jpeg"
-    assert decode(card.content).shape == (432, 768, 3)
+    assert decode(card.content).shape == (576, 768, 3)
 
 
 # -- a real server (streams) ----------------------------------------------------------------
@@ -354,7 +359,7 @@ def test_live_stream_without_analysis_carries_a_card(server: str) -> None:
         assert stream.headers["content-type"] == \
             f"multipart/x-mixed-replace; boundary={camera_routes.BOUNDARY}"
         [card] = mjpeg_parts(stream.iter_raw(), 1)
-    assert decode(card).shape == (432, 768, 3)
+    assert decode(card).shape == (576, 768, 3)
 
 
 @pytest.mark.timeout(60)

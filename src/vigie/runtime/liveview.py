@@ -139,14 +139,15 @@ def placeholder_for(live: LiveFrame | None) -> Placeholder | None:
         return Placeholder("NOT ANALYSED", "analysis is not running in this console")
     known = _NO_PICTURE.get(live.state)
     if known is not None:
-        return Placeholder(known.title, live.reason or known.detail)
+        return known if live.state == "paused" else Placeholder(known.title,
+                                                                 live.reason or known.detail)
     if live.result is None:
         return Placeholder("WAITING", "no analysed frame yet")
     return None
 
 
 def render_placeholder(placeholder: Placeholder, name: str = "",
-                       size: tuple[int, int] = (768, 432)) -> bytes:
+                       size: tuple[int, int] = (768, 576)) -> bytes:
     """A dark JPEG card with the camera's name, a title and a detail line (ASCII only)."""
     return _placeholder_jpeg(placeholder.title, placeholder.detail, name, size)
 
@@ -155,15 +156,16 @@ def render_placeholder(placeholder: Placeholder, name: str = "",
 def _placeholder_jpeg(title: str, detail: str, name: str, size: tuple[int, int]) -> bytes:
     width, height = size
     image = np.full((height, width, 3), _BACKGROUND, np.uint8)
-    style = _Style.for_width(width)
+    font = max(0.5, width / 800)  # legible once the tile scales the card down
+    thick = max(1, round(font * 1.6))
     cv2.rectangle(image, (0, 0), (width - 1, height - 1), (72, 59, 46), 2)
-    _centered(image, _ascii(name), height // 2 - int(70 * style.font), style.font, (174, 161, 147),
-              style.text)
-    _centered(image, _ascii(title), height // 2 + int(10 * style.font), style.font * 2.0,
-              WARN_COLOR, style.text + 2)
-    for index, chunk in enumerate(_wrap(_ascii(detail), max(20, width // int(11 * style.font)))):
-        _centered(image, chunk, height // 2 + int((70 + 34 * index) * style.font), style.font,
-                  (243, 237, 230), style.text)
+    middle, step = height // 2, int(38 * font)
+    _centered(image, _ascii(name), middle - 2 * step, font, (174, 161, 147), thick)
+    _centered(image, _ascii(title), middle - step // 4, font * 1.9, WARN_COLOR,
+              max(3, round(font * 4)))
+    columns = max(20, int(width / (22 * font)))
+    for index, chunk in enumerate(_wrap(_ascii(detail), columns)):
+        _centered(image, chunk, middle + int((1.4 + index) * step), font, (243, 237, 230), thick)
     return encode_jpeg(image)
 
 
@@ -211,9 +213,9 @@ class LiveViews:
         return data
 
     def placeholder(self, camera_id: str, placeholder: Placeholder, name: str = "") -> bytes:
-        """A card the size of the camera's last live view (16:9 before the first one)."""
+        """A card the size of the camera's last live view (4:3 before the first one)."""
         with self._lock:
-            size = self._sizes.get(camera_id, (768, 432))
+            size = self._sizes.get(camera_id, (768, 576))
         return render_placeholder(placeholder, name, size)
 
     def frame(self, camera_id: str, live: LiveFrame | None, name: str = "") -> bytes:
@@ -358,12 +360,14 @@ def _ascii(text: str) -> str:
 
 
 def _wrap(text: str, columns: int, lines: int = 3) -> list[str]:
+    """At most ``lines`` lines of ``columns`` characters; longer words are cut across lines."""
+    words = [w[i:i + columns] for w in text.split() for i in range(0, len(w), columns)]
     out: list[str] = []
-    for word in text.split():
+    for word in words:
         if out and len(out[-1]) + 1 + len(word) <= columns:
             out[-1] += " " + word
         else:
-            out.append(word[:columns])
+            out.append(word)
     if len(out) > lines:
         out = out[:lines]
         out[-1] = out[-1][: columns - 3] + "..."

@@ -193,16 +193,25 @@ def live_stream(camera_id: str, request: Request, session: CanView,
 
 async def _mjpeg(ctx: ConsoleContext, views: LiveViews, camera: CameraConfig,
                  token: str) -> AsyncIterator[bytes]:
+    """The body of a live stream: ``--boundary``, then each picture followed by the boundary.
+
+    A browser shows a part only once the next one starts: a picture that will not change
+    soon (a card) is sent twice in a row so that it appears at once, then every ``RESEND_S``.
+    """
     name = camera.name or camera.id
     sent: bytes | None = None
     sent_at = checked_at = time.monotonic()
+    yield f"--{BOUNDARY}\r\n".encode()
     while True:
         live = ctx.control.live_frame(camera.id) if ctx.control else None
         data = await run_in_threadpool(views.frame, camera.id, live, name)
         now = time.monotonic()
-        if data is not sent or now - sent_at >= RESEND_S:
+        if data is not sent:
             yield _part(data)
-            sent, sent_at = data, now
+            sent, sent_at, again = data, now, True
+        elif again or now - sent_at >= RESEND_S:
+            yield _part(data)
+            sent_at, again = now, False
         if now - checked_at >= SESSION_CHECK_S:
             if not await run_in_threadpool(_may_still_view, ctx, token):
                 return
@@ -211,8 +220,8 @@ async def _mjpeg(ctx: ConsoleContext, views: LiveViews, camera: CameraConfig,
 
 
 def _part(jpeg: bytes) -> bytes:
-    head = (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n")
-    return head.encode() + jpeg + b"\r\n"
+    head = f"Content-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode()
+    return head + jpeg + f"\r\n--{BOUNDARY}\r\n".encode()
 
 
 def _may_still_view(ctx: ConsoleContext, token: str) -> bool:

@@ -76,8 +76,9 @@
     pill.className = "pill " + camera.status;
     pill.textContent = STATUS_TEXT[camera.status] || camera.status;
     const run = camera.runtime;
-    setField(tile, "fps", run ? fmt(run.fps, 1) : "–");
-    setField(tile, "lag", run ? `${fmt(run.lag_ms)} ms` : "–");
+    const flowing = run && (camera.status === "up" || camera.status === "starting");
+    setField(tile, "fps", flowing ? fmt(run.fps, 1) : "–");
+    setField(tile, "lag", flowing ? `${fmt(run.lag_ms)} ms` : "–");
     setField(tile, "dropped", run ? fmt(run.dropped) : "–");
     setField(tile, "alerts", run ? fmt(run.alerts) : "–");
     let reason = camera.status === "up" ? "" : camera.status_reason;
@@ -104,6 +105,8 @@
     }
     document.getElementById("cams-summary").textContent = parts.join(" · ");
     document.getElementById("all-stopped").hidden = !state.allStopped;
+    document.getElementById("all-stopped-reason").textContent =
+      state.allStopped && cams.length ? cams[0].status_reason : "";
     const stopAll = document.getElementById("stop-all");
     const resumeAll = document.getElementById("resume-all");
     if (stopAll) stopAll.disabled = state.allStopped;
