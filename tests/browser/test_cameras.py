@@ -248,9 +248,13 @@ def test_console_without_analysis_records_the_switch(
         "(img) => img.complete && img.naturalWidth") == 768
 
 
-def test_integrator_watches_without_switches(page_as: Callable[[Role], Any]) -> None:
+def test_integrator_watches_without_switches_and_pictures_can_be_polled(
+        page_as: Callable[[Role], Any]) -> None:
     page = page_as(Role.INTEGRATOR)
-    page.goto("/cameras")
+    page.goto("/cameras?live=poll")  # as a wall of more than 4 cameras does
     assert page.locator(".cam-tile").count() == 2
     assert page.locator("#stop-all").count() == 0
     assert page.locator(".cam-switch").count() == 0
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.cam-view img')].every((img) =>
+            img.src.includes('/snapshot.jpg?placeholder=true') && img.naturalWidth === 768)""")
