@@ -26,8 +26,13 @@ __all__ = ["create_app"]
 MAX_BODY_BYTES = 1_000_000
 
 
-def create_app(ctx: ConsoleContext) -> FastAPI:
+def create_app(ctx: ConsoleContext, *, openapi: bool = False) -> FastAPI:
     """The console for one site.
+
+    Args:
+        ctx: The site's console context.
+        openapi: Serve the API description at /openapi.json (off in service: it would tell
+            anyone the API's surface; the tests turn it on to fuzz the API).
 
     Example:
         >>> app = create_app(ctx)  # doctest: +SKIP
@@ -45,7 +50,8 @@ def create_app(ctx: ConsoleContext) -> FastAPI:
             await hub.stop()
 
     app = FastAPI(title="Vigie console", version="1", lifespan=lifespan,
-                  docs_url=None, redoc_url=None, max_body_size=MAX_BODY_BYTES)
+                  docs_url=None, redoc_url=None, max_body_size=MAX_BODY_BYTES,
+                  openapi_url="/openapi.json" if openapi else None)
     app.state.ctx = ctx
     app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)

@@ -10,7 +10,7 @@ import hmac
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 
 from vigie.api.context import ConsoleContext
 from vigie.api.permissions import Permission, allowed
@@ -19,14 +19,20 @@ from vigie.store.users import SessionRecord
 __all__ = [
     "COOKIE",
     "CSRF_HEADER",
+    "MAX_ROW_ID",
     "ContextDep",
     "NotSignedInError",
+    "RowId",
     "SessionDep",
     "client_address",
     "require",
 ]
 
 COOKIE = "vigie_session"
+#: Largest id a route accepts: row ids are 32-bit on every database Vigie supports.
+MAX_ROW_ID = 2**31 - 1
+#: A row id in a path (alert, version...): 1..MAX_ROW_ID, anything else is a 422.
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 

@@ -22,7 +22,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import and_, or_, select
 
 from vigie.api.context import ConsoleContext
-from vigie.api.deps import ContextDep, require
+from vigie.api.deps import MAX_ROW_ID, ContextDep, RowId, require
 from vigie.api.pages import render
 from vigie.api.permissions import Permission, allowed
 from vigie.api.schemas.alerts import (
@@ -96,7 +96,7 @@ def list_alerts(
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> AlertPage:
     """Alerts, newest first, filtered; page on with ``before_id`` (``next_before_id``).
 
@@ -113,7 +113,7 @@ def list_alerts(
 
 
 @router.get("/api/alerts/{alert_id}")
-def get_alert(alert_id: int, session: CanView, ctx: ContextDep,
+def get_alert(alert_id: RowId, session: CanView, ctx: ContextDep,
               refresh: bool = False) -> AlertDetail:
     """One alert with its measurements and its follow-up register.
 
@@ -130,7 +130,7 @@ def get_alert(alert_id: int, session: CanView, ctx: ContextDep,
 @router.post("/api/alerts/{alert_id}/actions", response_model=AlertDetail,
              responses={409: {"model": AlertConflict, "description": "someone acted first, or "
                               "the action is not allowed in the alert's status"}})
-def act(alert_id: int, body: ActionRequest, session: CanDecide,
+def act(alert_id: RowId, body: ActionRequest, session: CanDecide,
         ctx: ContextDep) -> AlertDetail | JSONResponse:
     """Acknowledge, validate, dismiss (with a reason), record the follow-up, or comment.
 
@@ -156,7 +156,7 @@ def act(alert_id: int, body: ActionRequest, session: CanDecide,
 
 @router.get("/api/alerts/{alert_id}/snapshot", response_class=FileResponse,
             responses={200: {"content": {"image/jpeg": {}}}})
-def snapshot(alert_id: int, session: CanSeeEvidence, ctx: ContextDep) -> FileResponse:
+def snapshot(alert_id: RowId, session: CanSeeEvidence, ctx: ContextDep) -> FileResponse:
     """The alert's snapshot (JPEG, the object outlined); 404 once purged."""
     alert = _get(ctx, alert_id)
     path, media_type = _evidence_file(ctx.data_dir, alert.snapshot_path, _SNAPSHOT_TYPES,
@@ -168,7 +168,7 @@ def snapshot(alert_id: int, session: CanSeeEvidence, ctx: ContextDep) -> FileRes
 
 @router.get("/api/alerts/{alert_id}/clip", response_class=FileResponse,
             responses={200: {"content": {"video/webm": {}}}, 206: {"description": "a range"}})
-def clip(alert_id: int, request: Request, session: CanSeeEvidence,
+def clip(alert_id: RowId, request: Request, session: CanSeeEvidence,
          ctx: ContextDep) -> FileResponse:
     """The alert's clip, with byte ranges for the player; 404 while recording or once purged.
 

@@ -17,7 +17,7 @@ from fastapi import status as http
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from vigie.api.csvexport import Cell, csv_filename, csv_response, local_iso
-from vigie.api.deps import ContextDep, require
+from vigie.api.deps import MAX_ROW_ID, ContextDep, require
 from vigie.api.pages import render
 from vigie.api.permissions import Permission
 from vigie.api.schemas.registers import (
@@ -58,7 +58,7 @@ Since = Annotated[datetime | None, Query(description="At or after; ISO date or d
                                         "(without offset: the site's time zone).")]
 Until = Annotated[datetime | None, Query(description="Before (exclusive), as ``since``.")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID)]
 Text = Annotated[str | None, Query(max_length=200)]
 
 REGISTER_HEADER = ("id", "type", "raised_at", "camera_id", "camera", "zone", "status",

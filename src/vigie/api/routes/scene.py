@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic_core import to_jsonable_python
 
 from vigie.api.context import ConsoleContext
-from vigie.api.deps import ContextDep, require
+from vigie.api.deps import ContextDep, RowId, require
 from vigie.api.pages import render
 from vigie.api.permissions import Permission
 from vigie.api.schemas.scene import (
@@ -195,7 +195,7 @@ def camera_scene(camera_id: str, session: CanEdit, ctx: ContextDep) -> SceneOut:
 
 
 @router.get("/api/scene/{camera_id}/versions/{version_id}")
-def scene_version(camera_id: str, version_id: int, session: CanEdit,
+def scene_version(camera_id: str, version_id: RowId, session: CanEdit,
                   ctx: ContextDep) -> VersionDetail:
     """One saved version, with its scene (to load it into the editor)."""
     camera = _camera(ctx, camera_id)
@@ -261,7 +261,7 @@ def save_draft(camera_id: str, body: DraftRequest, session: CanEdit,
 
 @router.post("/api/scene/{camera_id}/drafts/{version_id}/test",
              status_code=status.HTTP_202_ACCEPTED)
-def start_trial(camera_id: str, version_id: int, body: TrialRequest, session: CanEdit,
+def start_trial(camera_id: str, version_id: RowId, body: TrialRequest, session: CanEdit,
                ctx: ContextDep, state: StateDep) -> JobOut:
     """Replay a recording with the draft, in the background; poll ``/api/scene/jobs/{id}``."""
     camera = _camera(ctx, camera_id)
@@ -286,7 +286,7 @@ def start_trial(camera_id: str, version_id: int, body: TrialRequest, session: Ca
 
 @router.post("/api/scene/{camera_id}/drafts/{version_id}/publish",
              response_model=PublishResult)
-def publish_draft(camera_id: str, version_id: int, body: PublishRequest, session: CanEdit,
+def publish_draft(camera_id: str, version_id: RowId, body: PublishRequest, session: CanEdit,
                   ctx: ContextDep, state: StateDep) -> PublishResult | JSONResponse:
     """Put a version live: into the site file, the version history and the running analysis."""
     if ctx.site_path is None:
