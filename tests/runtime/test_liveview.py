@@ -12,6 +12,7 @@ import pytest
 
 from vigie.config.site import CameraConfig
 from vigie.core.types import Detections, Frame, FrameResult, Track, ViewState
+from vigie.events.anonymise import Anonymiser, PrivacySettings
 from vigie.events.evidence import ZONE_COLOR
 from vigie.geometry import side_of_line
 from vigie.runtime.camera import LiveFrame
@@ -135,13 +136,14 @@ def test_person_and_vehicle_colours_differ_and_avoid_alert_red() -> None:
     assert (0, 0, 255) not in {class_color(n) for n in ("person", "car", "dog", "backpack")}
 
 
-def test_blur_faces_blurs_the_head_of_persons_only() -> None:
+def test_anonymised_views_blur_the_head_of_persons_only() -> None:
     pattern = ((np.indices((720, 1280)).sum(axis=0) // 2) % 2 * 255).astype(np.uint8)
     image = np.repeat(pattern[:, :, None], 3, axis=2)
     box = (400.0, 200.0, 560.0, 600.0)  # head: the top fifth, y 200..280
     res = result(image, (track(box),))
     plain = draw_live(res, camera(zones=False, lines=False))
-    blurred = draw_live(res, camera(zones=False, lines=False), blur_faces=True)
+    anonymise = Anonymiser(PrivacySettings(faces=False), faces=None)
+    blurred = draw_live(res, camera(zones=False, lines=False), anonymise=anonymise)
     head = (slice(int(215 * 0.75), int(270 * 0.75)), slice(int(420 * 0.75), int(540 * 0.75)))
     legs = (slice(int(400 * 0.75), int(580 * 0.75)), slice(int(420 * 0.75), int(540 * 0.75)))
     assert blurred[head].std() < 0.5 * plain[head].std()

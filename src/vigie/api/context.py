@@ -9,6 +9,7 @@ from pathlib import Path
 from vigie.api.control import SiteControl
 from vigie.api.throttle import LoginThrottle
 from vigie.config.site import SiteConfig
+from vigie.events.anonymise import Anonymiser
 from vigie.store import AuditRepository, Database
 from vigie.store.users import SessionRepository, UserRepository
 
@@ -25,6 +26,8 @@ class ConsoleContext:
         site_path: The site YAML file, when the console may write scene changes back to it.
         control: The running analysis, or None when the console runs on its own.
         secure_cookies: Mark cookies ``Secure`` (always true behind TLS).
+        anonymiser: The analysis' anonymiser (with its face detector), for live views of
+            roles without clearance; None: one without face detector is made when needed.
     """
 
     site: SiteConfig
@@ -32,6 +35,7 @@ class ConsoleContext:
     site_path: Path | None = None
     control: SiteControl | None = None
     secure_cookies: bool = False
+    anonymiser: Anonymiser | None = None
     users: UserRepository = field(init=False)
     sessions: SessionRepository = field(init=False)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
@@ -40,6 +44,12 @@ class ConsoleContext:
         self.users = UserRepository(self.db)
         self.sessions = SessionRepository(
             self.db, idle=timedelta(minutes=self.site.console.session_idle_min))
+
+    def live_anonymiser(self) -> Anonymiser | None:
+        """What blurs live views of roles without clearance (None: the site blurs nothing)."""
+        if self.anonymiser is None and self.site.privacy.settings().active:
+            self.anonymiser = Anonymiser(self.site.privacy.settings(), faces=None)
+        return self.anonymiser
 
     def audit(self, actor: str, action: str, target: str,
               details: dict[str, object] | None = None) -> None:

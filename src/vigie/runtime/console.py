@@ -82,7 +82,8 @@ def _serve_console(site: SiteConfig, runner: SiteRunner, web: WebOptions,
         return None
     ctx = ConsoleContext(site=site, db=open_database(site.storage.resolved_url()),
                          site_path=web.site_path, control=runner,
-                         secure_cookies=site.console.secure_cookies)
+                         secure_cookies=site.console.secure_cookies,
+                         anonymiser=runner.anonymiser)
     server = ConsoleServer(ctx, web.host or site.console.host, web.port or site.console.port)
     try:
         server.start()

@@ -27,7 +27,7 @@ import numpy as np
 
 from vigie.config.site import CameraConfig, LineConfig, ZoneConfig
 from vigie.core.types import VEHICLE_CLASSES, FrameResult, ImageArray, Track
-from vigie.events.evidence import ZONE_COLOR
+from vigie.events.evidence import ZONE_COLOR, Anonymise
 from vigie.runtime.camera import LiveFrame
 
 __all__ = ["LINE_COLOR", "MAX_WIDTH", "LiveViews", "Placeholder", "class_color", "draw_live",
@@ -66,27 +66,24 @@ def class_color(label: str) -> BGR:
 
 
 def draw_live(result: FrameResult, camera: CameraConfig, *, max_width: int = MAX_WIDTH,
-              blur_faces: bool = False, tz: tzinfo | None = None) -> ImageArray:
+              anonymise: Anonymise | None = None, tz: tzinfo | None = None) -> ImageArray:
     """The frame, scaled down to ``max_width``, with the camera's scene and tracks drawn.
 
     Args:
         result: The analysed frame (its pixels are not modified).
         camera: The camera's configuration: zones and lines (fractions of the frame).
         max_width: Wider frames are scaled down (aspect kept).
-        blur_faces: Blur the head of every tracked person before drawing. A seam for roles
-            without clearance to see faces (not wired to roles yet); it blurs the top fifth of
-            each person box, so it depends on the person being tracked.
+        anonymise: Blurs the frame (faces, heads, persons) before it is drawn on: live views
+            of roles without clearance are anonymised as stored pictures are.
         tz: Time zone of the clock in the corner; default UTC.
 
     Returns:
         A new (H, W, 3) BGR image, W <= ``max_width``.
     """
-    image = _scaled(result.frame.image, max_width)
+    image = _scaled(_pixels(result, anonymise), max_width)
     height, width = image.shape[:2]
     scale = width / result.frame.size[0]
     style = _Style.for_width(width)
-    if blur_faces:
-        _blur_heads(image, result.tracks, scale)
     _draw_zones(image, camera.zones, style)
     for line in camera.lines:
         _draw_line(image, line, style)
@@ -178,12 +175,12 @@ class LiveViews:
         max_width: Live views are scaled down to this width at most.
         quality: JPEG quality.
         tz: Time zone of the clock drawn in the corner.
-        blur_faces: Blur the heads of tracked persons (see :func:`draw_live`).
+        anonymise: Blurs each frame first (see :func:`draw_live`); one renderer per variant.
     """
 
     def __init__(self, *, max_width: int = MAX_WIDTH, quality: int = QUALITY,
-                 tz: tzinfo | None = None, blur_faces: bool = False) -> None:
-        self.max_width, self.quality, self.tz, self.blur_faces = max_width, quality, tz, blur_faces
+                 tz: tzinfo | None = None, anonymise: Anonymise | None = None) -> None:
+        self.max_width, self.quality, self.tz, self.anonymise = max_width, quality, tz, anonymise
         self._lock = threading.Lock()
         self._last: dict[str, tuple[FrameResult, CameraConfig, bytes]] = {}
         self._sizes: dict[str, tuple[int, int]] = {}
@@ -199,13 +196,14 @@ class LiveViews:
         if result is None or placeholder_for(live) is not None:
             return None
         if not overlay:
-            return encode_jpeg(_scaled(result.frame.image, self.max_width), self.quality)
+            return encode_jpeg(_scaled(_pixels(result, self.anonymise), self.max_width),
+                               self.quality)
         with self._lock:
             cached = self._last.get(live.camera_id)
         if cached is not None and cached[0] is result and cached[1] is live.camera:
             return cached[2]
         image = draw_live(result, live.camera, max_width=self.max_width,
-                          blur_faces=self.blur_faces, tz=self.tz)
+                          anonymise=self.anonymise, tz=self.tz)
         data = encode_jpeg(image, self.quality)
         with self._lock:
             self._last[live.camera_id] = (result, live.camera, data)
@@ -314,20 +312,11 @@ def _draw_track(image: ImageArray, track: Track, scale: float, style: _Style) ->
     _draw_tag(image, label, (x1, above if above >= 0 else y1), color, style, pad=2)
 
 
-def _blur_heads(image: ImageArray, tracks: Sequence[Track], scale: float) -> None:
-    height, width = image.shape[:2]
-    for track in tracks:
-        if track.label != "person":
-            continue
-        x1, y1, x2, y2 = (v * scale for v in track.box)
-        top = int(max(0, y1))
-        bottom = int(min(height, y1 + (y2 - y1) / 5 + 1))
-        left, right = int(max(0, x1)), int(min(width, x2 + 1))
-        if bottom - top < 2 or right - left < 2:
-            continue
-        kernel = max(3, ((right - left) // 3) | 1)
-        region = image[top:bottom, left:right]
-        image[top:bottom, left:right] = cv2.GaussianBlur(region, (kernel, kernel), 0)
+def _pixels(result: FrameResult, anonymise: Anonymise | None) -> ImageArray:
+    """The frame's pixels, anonymised when asked (full resolution: boxes are in its pixels)."""
+    if anonymise is None:
+        return result.frame.image
+    return anonymise(result.frame.image, result.tracks)
 
 
 def _draw_tag(image: ImageArray, text: str, corner: tuple[int, int], color: BGR,

@@ -128,12 +128,18 @@ def _tile_status(camera: CameraConfig, stopped: bool, health: HealthRecord | Non
 # -- live views -----------------------------------------------------------------------------
 
 
-def _views(request: Request, ctx: ConsoleContext) -> LiveViews:
-    """The app's renderer (one per console, made on first use)."""
-    views: LiveViews | None = getattr(request.app.state, "live_views", None)
+def _views(request: Request, ctx: ConsoleContext, session: SessionRecord) -> LiveViews:
+    """The app's renderer for this role: plain for cleared roles, anonymised for the others.
+
+    One renderer per variant and console, made on first use.
+    """
+    cleared = session.user.role.value in ctx.site.privacy.live_cleared_roles
+    anonymise = None if cleared else ctx.live_anonymiser()
+    key = "live_views" if anonymise is None else "live_views_anonymised"
+    views: LiveViews | None = getattr(request.app.state, key, None)
     if views is None:
-        views = LiveViews(tz=ZoneInfo(ctx.site.site.timezone))
-        request.app.state.live_views = views
+        views = LiveViews(tz=ZoneInfo(ctx.site.site.timezone), anonymise=anonymise)
+        setattr(request.app.state, key, views)
     return views
 
 
@@ -163,7 +169,7 @@ def snapshot(camera_id: str, request: Request, session: CanView, ctx: ContextDep
     """
     camera = _camera(ctx, camera_id)
     live = ctx.control.live_frame(camera_id) if ctx.control else None
-    views = _views(request, ctx)
+    views = _views(request, ctx, session)
     data = views.jpeg(live, overlay=overlay) if live is not None else None
     if data is None:
         card = placeholder_for(live) or Placeholder("WAITING", "no analysed frame yet")
@@ -186,7 +192,7 @@ def live_stream(camera_id: str, request: Request, session: CanView,
     away or the session ends.
     """
     camera = _camera(ctx, camera_id)
-    frames = _mjpeg(ctx, _views(request, ctx), camera, request.cookies.get(COOKIE, ""))
+    frames = _mjpeg(ctx, _views(request, ctx, session), camera, request.cookies.get(COOKIE, ""))
     return StreamingResponse(frames, media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
                              headers={"x-accel-buffering": "no"})
 
