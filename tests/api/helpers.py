@@ -9,13 +9,14 @@ from uuid import uuid4
 
 import cv2
 import numpy as np
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from vigie.api import ConsoleContext, create_app
 from vigie.config import load_config
 from vigie.store import AlertRecord, AlertRepository, CameraRepository, NewAlert, migrate
 from vigie.store import open_database as open_db
-from vigie.store.users import Role, UserRepository
+from vigie.store.users import Role
 
 SITE_YAML = """\
 version: 1
@@ -36,6 +37,9 @@ cameras:
     name: Market square
     source: {url: media/b.mp4}
 """
+
+#: Cheap argon2id parameters: the same code path as in service, a hundred times faster.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 #: The password of each test account is this prefix followed by the role.
 PASSWORD = "test-password-"
@@ -66,10 +70,9 @@ def make_context(site_path: Path) -> ConsoleContext:
     """A console context on the site at ``site_path``, with one account per role."""
     site = load_config(site_path)
     db = open_db(site.storage.resolved_url())
-    ctx = ConsoleContext(site=site, db=db, site_path=site_path)
-    users = UserRepository(db)
+    ctx = ConsoleContext(site=site, db=db, site_path=site_path, password_hasher=FAST_HASHER)
     for role in Role:
-        users.add(role.value, role, password(role), actor="test")
+        ctx.users.add(role.value, role, password(role), actor="test")
     return ctx
 
 

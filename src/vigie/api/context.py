@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from argon2 import PasswordHasher
+
 from vigie.api.control import SiteControl
 from vigie.api.throttle import LoginThrottle
 from vigie.config.site import SiteConfig
@@ -28,6 +30,7 @@ class ConsoleContext:
         secure_cookies: Mark cookies ``Secure`` (always true behind TLS).
         anonymiser: The analysis' anonymiser (with its face detector), for live views of
             roles without clearance; None: one without face detector is made when needed.
+        password_hasher: argon2 parameters; default argon2-cffi's (RFC 9106 low-memory).
     """
 
     site: SiteConfig
@@ -36,12 +39,13 @@ class ConsoleContext:
     control: SiteControl | None = None
     secure_cookies: bool = False
     anonymiser: Anonymiser | None = None
+    password_hasher: PasswordHasher | None = None
     users: UserRepository = field(init=False)
     sessions: SessionRepository = field(init=False)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def __post_init__(self) -> None:
-        self.users = UserRepository(self.db)
+        self.users = UserRepository(self.db, self.password_hasher)
         self.sessions = SessionRepository(
             self.db, idle=timedelta(minutes=self.site.console.session_idle_min))
 

@@ -17,30 +17,34 @@ class EventType:
 
     Attributes:
         kind: The rule kind (``zone_intrusion``...).
-        label: Plain words.
+        label: Plain words, in full (the public notice, the authority's report).
+        short: A few words for the operator's screens.
         legal: Number of the event in decree 2023-828 (1-8), or None for a city extra.
         alert: Whether it raises alerts (False: statistics only).
     """
 
     kind: str
     label: str
+    short: str
     legal: int | None
     alert: bool = True
 
 
 CATALOGUE: dict[str, EventType] = {e.kind: e for e in (
-    EventType("abandoned_object", "Abandoned object", 1),
-    EventType("weapon", "Presence or use of a weapon", 2),
-    EventType("wrong_way", "Person or vehicle going the wrong way", 3),
-    EventType("zone_intrusion", "Person or vehicle in a forbidden or sensitive zone", 4),
-    EventType("person_down", "Person on the ground after a fall", 5),
-    EventType("crowd_movement", "Crowd movement (sudden rush)", 6),
-    EventType("crowd_density", "Excessive crowd density", 7),
-    EventType("fire", "Fire start", 8),
-    EventType("tripwire", "Virtual line crossing (counts)", None),
-    EventType("loitering", "Loitering", None),
-    EventType("running", "Rushed movement (running)", None),
-    EventType("mask_share", "Share of people wearing a mask (counts only)", None, alert=False),
+    EventType("abandoned_object", "Abandoned object", "Abandoned object", 1),
+    EventType("weapon", "Presence or use of a weapon", "Weapon", 2),
+    EventType("wrong_way", "Person or vehicle going the wrong way", "Wrong way", 3),
+    EventType("zone_intrusion", "Person or vehicle in a forbidden or sensitive zone",
+              "Zone intrusion", 4),
+    EventType("person_down", "Person on the ground after a fall", "Person on the ground", 5),
+    EventType("crowd_movement", "Crowd movement (sudden rush)", "Crowd rush", 6),
+    EventType("crowd_density", "Excessive crowd density", "Excessive crowd density", 7),
+    EventType("fire", "Fire start", "Fire start", 8),
+    EventType("tripwire", "Virtual line crossing (counts)", "Line crossing", None),
+    EventType("loitering", "Loitering", "Loitering", None),
+    EventType("running", "Rushed movement (running)", "Running", None),
+    EventType("mask_share", "Share of people wearing a mask (counts only)", "Mask share", None,
+              alert=False),
 )}
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from vigie.rules import EVENT_TYPES
+from vigie.rules.catalogue import CATALOGUE
 from vigie.store.types import (
     AlertActionKind,
     AlertActionRecord,
@@ -37,20 +38,7 @@ __all__ = [
 ]
 
 #: Event types in plain words, as the operator reads them.
-KIND_LABELS: dict[str, str] = {
-    "abandoned_object": "Abandoned object",
-    "weapon": "Weapon",
-    "wrong_way": "Wrong way",
-    "zone_intrusion": "Zone intrusion",
-    "tripwire": "Line crossing",
-    "loitering": "Loitering",
-    "person_down": "Person on the ground",
-    "crowd_movement": "Crowd rush",
-    "running": "Running",
-    "crowd_density": "Excessive crowd density",
-    "fire": "Fire start",
-    "mask_share": "Mask share",
-}
+KIND_LABELS: dict[str, str] = {kind: entry.short for kind, entry in CATALOGUE.items()}
 
 STATUS_LABELS: dict[AlertStatus, str] = {
     AlertStatus.NEW: "New",

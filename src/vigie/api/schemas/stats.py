@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from vigie.api.schemas.alerts import kind_label
 from vigie.config.site import SiteConfig
 from vigie.store.stats import (
     AlertKindStats,
@@ -95,6 +96,7 @@ class KindSeriesOut(BaseModel):
     """Alerts of one type raised per bin."""
 
     kind: str
+    label: str = Field(description="The type in plain words.")
     values: list[int]
 
 
@@ -102,6 +104,7 @@ class AlertKindOut(BaseModel):
     """Alerts of one type over the day, by decision."""
 
     kind: str
+    label: str = Field(description="The type in plain words.")
     total: int
     new: int
     acknowledged: int
@@ -117,7 +120,8 @@ class AlertKindOut(BaseModel):
     @classmethod
     def of(cls, s: AlertKindStats) -> AlertKindOut:
         """From the store's figures."""
-        return cls(kind=s.kind, total=s.total, new=s.new, acknowledged=s.acknowledged,
+        return cls(kind=s.kind, label=kind_label(s.kind), total=s.total, new=s.new,
+                   acknowledged=s.acknowledged,
                    validated=s.validated, dismissed=s.dismissed, open=s.open,
                    decided=s.decided, validated_share=_opt(s.validated_share),
                    mean_handling_s=_opt(s.mean_handling_s, 1))
@@ -187,7 +191,8 @@ class StatsOut(BaseModel):
             occupancy=[OccupancyOut.of(s) for s in stats.occupancy],
             masks=[MaskOut.of(s) for s in stats.masks],
             other=[CountSeriesOut.of(s) for s in stats.other],
-            alerts_per_bin=[KindSeriesOut(kind=k.kind, values=list(k.values))
+            alerts_per_bin=[KindSeriesOut(kind=k.kind, label=kind_label(k.kind),
+                                          values=list(k.values))
                             for k in stats.alerts_per_bin],
             alerts=kinds,
             cameras=[CameraChoice(id=c.id, name=c.name or c.id,

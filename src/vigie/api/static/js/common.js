@@ -78,10 +78,10 @@
   }
 
   const timeFormat = new Intl.DateTimeFormat(undefined, {
-    hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    hourCycle: "h23", hour: "2-digit", minute: "2-digit", second: "2-digit" });
   const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
     year: "numeric", month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    hourCycle: "h23", hour: "2-digit", minute: "2-digit", second: "2-digit" });
   function time(iso) { return iso ? timeFormat.format(new Date(iso)) : ""; }
   function dateTime(iso) { return iso ? dateTimeFormat.format(new Date(iso)) : ""; }
   function ago(iso) {

@@ -168,7 +168,7 @@
 
   function alertsOverTime() {
     const traces = data.alerts_per_bin.map((k, i) => ({
-      type: "bar", name: k.kind, x: data.labels, y: k.values,
+      type: "bar", name: k.label || k.kind, x: data.labels, y: k.values,
       marker: { color: KINDS[i % KINDS.length] },
     }));
     const perBin = data.labels.map((_, j) => data.alerts_per_bin.reduce((n, k) => n + k.values[j], 0));
@@ -185,7 +185,7 @@
 
   function alertsPerKind() {
     const kinds = data.alerts;
-    const y = kinds.map((k) => k.kind);
+    const y = kinds.map((k) => k.label || k.kind);
     const bar = (name, key, colour) => ({ type: "bar", orientation: "h", name, y,
       x: kinds.map((k) => k[key]), marker: { color: colour },
       hovertemplate: `%{y}: %{x} ${name.toLowerCase()}<extra></extra>` });
@@ -198,7 +198,7 @@
     const table = $("alerts-table");
     table.hidden = !kinds.length;
     table.tBodies[0].replaceChildren(...kinds.map((k) => el("tr", { dataset: { kind: k.kind } },
-      el("td", {}, k.kind), el("td", { class: "num" }, k.total),
+      el("td", {}, k.label || k.kind), el("td", { class: "num" }, k.total),
       el("td", { class: "num" }, k.validated), el("td", { class: "num" }, k.dismissed),
       el("td", { class: "num" }, k.open),
       el("td", { class: "num" }, k.validated_share === null ? "–" : percent.format(k.validated_share)),
