@@ -78,7 +78,7 @@ def test_statistics_page_shows_the_days_figures(
     assert page.locator("#card-out").inner_text() == "24"
     assert page.locator("#stats-empty").is_hidden()
     row = page.locator("#alerts-table tr[data-kind='zone_intrusion'] td")
-    assert row.all_inner_texts()[:6] == ["zone_intrusion", "4", "2", "1", "1", "67%"]
+    assert row.all_inner_texts()[:6] == ["Zone intrusion", "4", "2", "1", "1", "67%"]
     screenshot(page, "stats")
 
     # one camera only: its own figures
