@@ -33,7 +33,7 @@ APPROVED_COLUMNS = {
     "camera_health": {"id", "camera_id", "state", "at", "reason"},
     "counts": {"id", "camera_id", "rule_id", "name", "direction", "bucket_start", "count"},
     "scene_versions": {"id", "camera_id", "status", "author", "at", "summary", "scene"},
-    "users": {"id", "login", "role", "password_hash", "display_name", "disabled",
+    "users": {"id", "login", "role", "password_hash", "display_name", "cameras", "disabled",
               "failed_logins", "locked_until", "created_at", "last_login_at"},
     "user_sessions": {"id", "token_hash", "user_id", "csrf_token", "created_at",
                       "last_seen_at", "expires_at"},

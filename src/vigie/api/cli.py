@@ -21,6 +21,9 @@ users_app = typer.Typer(help="Console accounts: add, list, change role or passwo
 ConfigPath = Annotated[Path, typer.Argument(help="Site configuration YAML file.",
                                             show_default=False)]
 LoginArg = Annotated[str, typer.Argument(help="Account login.", show_default=False)]
+CameraOption = Annotated[list[str] | None, typer.Option(
+    "--camera", help="Limit the account to this camera (repeat for several); default every "
+                     "camera.")]
 
 
 def _console() -> Console:
@@ -62,12 +65,15 @@ def add(
                                                  "from standard input.")] = False,
     generate: Annotated[bool, typer.Option("--generate", help="Generate a password and print "
                                            "it once.")] = False,
+    camera: CameraOption = None,
 ) -> None:
     """Create an account (the first one too: run this before opening the console)."""
     site, db = open_site_database(path)
     try:
+        _known_cameras(site, camera)
         password, generated = _password(password_stdin, generate)
-        UserRepository(db).add(login, role, password, actor="cli", display_name=name)
+        UserRepository(db).add(login, role, password, actor="cli", display_name=name,
+                               cameras=camera or None)
     except UserError as exc:
         raise _fail(exc) from None
     finally:
@@ -86,12 +92,13 @@ def list_users(path: ConfigPath) -> None:
     finally:
         db.close()
     table = Table(title=f"{len(users)} account(s)", title_justify="left")
-    for col in ("login", "role", "name", "state", "last sign-in (UTC)"):
+    for col in ("login", "role", "name", "cameras", "state", "last sign-in (UTC)"):
         table.add_column(col)
     for u in users:
         state = "disabled" if u.disabled else ("locked" if u.locked_until else "active")
         last = f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "-"
-        table.add_row(u.login, u.role, u.display_name, state, last)
+        cameras = "all" if u.cameras is None else ", ".join(u.cameras)
+        table.add_row(u.login, u.role, u.display_name, cameras, state, last)
     Console(highlight=False).print(table)
 
 
@@ -101,6 +108,37 @@ def set_role(path: ConfigPath, login: LoginArg,
     """Change an account's role (audited)."""
     _change(path, lambda users: users.set_role(login, role, actor="cli"),
             f"{login} is now {role}")
+
+
+@users_app.command("set-cameras")
+def set_cameras(
+    path: ConfigPath, login: LoginArg, camera: CameraOption = None,
+    every: Annotated[bool, typer.Option("--all", help="Every camera of the site.")] = False,
+) -> None:
+    """Limit an account to some cameras (its sector), or give it every camera (audited)."""
+    if every == bool(camera):
+        raise _fail(UserError("give --camera ID (repeatable) or --all"))
+    site, _ = _site_only(path)
+    try:
+        _known_cameras(site, camera)
+    except UserError as exc:
+        raise _fail(exc) from None
+    _change(path, lambda users: users.set_cameras(login, None if every else camera,
+                                                  actor="cli"),
+            f"{login} now sees {'every camera' if every else ', '.join(camera or [])}")
+
+
+def _site_only(path: Path):  # type: ignore[no-untyped-def]
+    from vigie.config import load_config
+
+    return load_config(path), None
+
+
+def _known_cameras(site, cameras: list[str] | None) -> None:  # type: ignore[no-untyped-def]
+    unknown = sorted(set(cameras or []) - {c.id for c in site.cameras})
+    if unknown:
+        raise UserError(f"no camera {', '.join(unknown)} on this site; cameras: "
+                        f"{', '.join(c.id for c in site.cameras)}")
 
 
 @users_app.command("set-password")

@@ -24,8 +24,10 @@ __all__ = [
     "NotSignedInError",
     "RowId",
     "SessionDep",
+    "check_camera",
     "client_address",
     "require",
+    "visible_cameras",
 ]
 
 COOKIE = "vigie_session"
@@ -96,3 +98,20 @@ def require(*permissions: Permission) -> Callable[[SessionRecord], SessionRecord
         return session
 
     return check
+
+
+def visible_cameras(session: SessionRecord) -> frozenset[str] | None:
+    """The cameras the signed-in account is limited to; None when it sees every camera."""
+    cameras = session.user.cameras
+    return None if cameras is None else frozenset(cameras)
+
+
+def check_camera(session: SessionRecord, camera_id: str, what: str = "camera") -> None:
+    """404 when the account may not see ``camera_id``: to it, that camera does not exist.
+
+    Raises:
+        HTTPException: 404 naming the ``what`` asked for.
+    """
+    if not session.user.may_see(camera_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {what} {camera_id!r} among "
+                            "the cameras of this account")

@@ -45,6 +45,7 @@ class AlertQuery:
     Attributes:
         kind: Event type id.
         camera_id: Camera.
+        camera_ids: Only these cameras (an account limited to a sector).
         status: One status, or a set of them (e.g. the open ones: new and acknowledged).
         since: Raised at or after (UTC).
         until: Raised before (UTC).
@@ -52,6 +53,7 @@ class AlertQuery:
 
     kind: str | None = None
     camera_id: str | None = None
+    camera_ids: frozenset[str] | None = None
     status: AlertStatus | str | frozenset[AlertStatus] | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -62,6 +64,8 @@ class AlertQuery:
             query = query.where(Alert.kind == self.kind)
         if self.camera_id is not None:
             query = query.where(Alert.camera_id == self.camera_id)
+        if self.camera_ids is not None:
+            query = query.where(Alert.camera_id.in_(sorted(self.camera_ids)))
         if isinstance(self.status, str):
             query = query.where(Alert.status == AlertStatus(self.status))
         elif self.status is not None:
@@ -202,11 +206,17 @@ class AlertRepository:
         with self._db.read() as session:
             return int(session.scalar(statement) or 0)
 
-    def open_counts(self) -> dict[str, int]:
-        """Alerts waiting for a decision, by status: ``{"new": n, "acknowledged": m}``."""
+    def open_counts(self, camera_ids: frozenset[str] | None = None) -> dict[str, int]:
+        """Alerts waiting for a decision, by status: ``{"new": n, "acknowledged": m}``.
+
+        Args:
+            camera_ids: Count only these cameras' alerts (None: every camera).
+        """
         waiting = (AlertStatus.NEW, AlertStatus.ACKNOWLEDGED)
         statement = (select(Alert.status, func.count()).where(Alert.status.in_(waiting))
                      .group_by(Alert.status))
+        if camera_ids is not None:
+            statement = statement.where(Alert.camera_id.in_(sorted(camera_ids)))
         with self._db.read() as session:
             by_status = {str(status): int(n) for status, n in session.execute(statement)}
         return {str(status): by_status.get(str(status), 0) for status in waiting}

@@ -60,6 +60,7 @@ class RegisterQuery:
             follow-up comment, or a comment of the alert's follow-up register.
         kind: Event type id.
         camera_id: Camera.
+        camera_ids: Only these cameras (an account limited to a sector).
         status: A status, or ``open`` for new and acknowledged.
         since: Raised at or after (UTC).
         until: Raised before (UTC).
@@ -68,6 +69,7 @@ class RegisterQuery:
     q: str | None = None
     kind: str | None = None
     camera_id: str | None = None
+    camera_ids: frozenset[str] | None = None
     status: AlertStatus | Literal["open"] | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -86,6 +88,8 @@ class RegisterQuery:
             clauses.append(Alert.kind == self.kind)
         if self.camera_id is not None:
             clauses.append(Alert.camera_id == self.camera_id)
+        if self.camera_ids is not None:
+            clauses.append(Alert.camera_id.in_(sorted(self.camera_ids)))
         if self.status == OPEN:
             clauses.append(Alert.status.in_([AlertStatus.NEW, AlertStatus.ACKNOWLEDGED]))
         elif self.status is not None:

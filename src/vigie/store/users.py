@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -60,10 +61,15 @@ class UserRecord:
     login: str
     role: Role
     display_name: str
+    cameras: tuple[str, ...] | None  # None: every camera
     disabled: bool
     locked_until: datetime | None
     created_at: datetime
     last_login_at: datetime | None
+
+    def may_see(self, camera_id: str) -> bool:
+        """Whether the account's cameras include ``camera_id``."""
+        return self.cameras is None or camera_id in self.cameras
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +101,9 @@ class LoginResult:
 
 def _user_record(row: User) -> UserRecord:
     return UserRecord(id=row.id, login=row.login, role=Role(row.role),
-                      display_name=row.display_name, disabled=row.disabled,
+                      display_name=row.display_name,
+                      cameras=None if row.cameras is None else tuple(row.cameras),
+                      disabled=row.disabled,
                       locked_until=row.locked_until, created_at=row.created_at,
                       last_login_at=row.last_login_at)
 
@@ -138,8 +146,8 @@ class UserRepository:
         self._dummy: str | None = None
 
     def add(self, login: str, role: Role | str, password: str, *, actor: str,
-            display_name: str = "") -> UserRecord:
-        """Create an account.
+            display_name: str = "", cameras: Sequence[str] | None = None) -> UserRecord:
+        """Create an account; ``cameras`` limits it to those cameras (None: every camera).
 
         Raises:
             UserError: Bad login, unknown role, short password, or the login exists.
@@ -151,10 +159,11 @@ class UserRepository:
                 raise UserError(f"an account {login!r} already exists")
             row = User(login=login, role=role.value, display_name=display_name,
                        password_hash=self._hasher.hash(password), failed_logins=0,
-                       disabled=False, created_at=utcnow())
+                       cameras=_cameras(cameras), disabled=False, created_at=utcnow())
             session.add(row)
             session.flush()
-            append_audit(session, actor, "user.add", f"user:{login}", {"role": role.value})
+            append_audit(session, actor, "user.add", f"user:{login}",
+                         {"role": role.value, "cameras": row.cameras})
             return _user_record(row)
 
     def list(self) -> builtins.list[UserRecord]:
@@ -180,6 +189,16 @@ class UserRepository:
             before, row.role = row.role, role.value
             append_audit(session, actor, "user.role", f"user:{login}",
                          {"from": before, "to": role.value})
+            return _user_record(row)
+
+    def set_cameras(self, login: str, cameras: Sequence[str] | None, *,
+                    actor: str) -> UserRecord:
+        """Limit an account to some cameras, or (None) give it every camera (audited)."""
+        with self._db.write() as session:
+            row = _user(session, login)
+            before, row.cameras = row.cameras, _cameras(cameras)
+            append_audit(session, actor, "user.cameras", f"user:{login}",
+                         {"from": before, "to": row.cameras})
             return _user_record(row)
 
     def set_password(self, login: str, password: str, *, actor: str) -> None:
@@ -315,6 +334,15 @@ def _user(session: Session, login: str) -> User:
     if row is None:
         raise UserError(f"no account {login!r}")
     return row
+
+
+def _cameras(cameras: Sequence[str] | None) -> list[str] | None:
+    if cameras is None:
+        return None
+    chosen = sorted({c.strip() for c in cameras if c.strip()})
+    if not chosen:
+        raise UserError("an account limited to cameras needs at least one camera id")
+    return chosen
 
 
 def _role(role: Role | str) -> Role:

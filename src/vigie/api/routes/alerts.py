@@ -22,7 +22,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import and_, or_, select
 
 from vigie.api.context import ConsoleContext
-from vigie.api.deps import MAX_ROW_ID, ContextDep, RowId, require
+from vigie.api.deps import MAX_ROW_ID, ContextDep, RowId, require, visible_cameras
 from vigie.api.pages import render
 from vigie.api.permissions import Permission, allowed
 from vigie.api.schemas.alerts import (
@@ -77,13 +77,14 @@ def alerts_page(request: Request, session: CanView) -> HTMLResponse:
 @router.get("/api/alerts/counts")
 def open_counts(session: CanView, ctx: ContextDep) -> dict[str, int]:
     """Alerts waiting for a decision: ``new`` and ``acknowledged``."""
-    return AlertRepository(ctx.db).open_counts()
+    return AlertRepository(ctx.db).open_counts(visible_cameras(session))
 
 
 @router.get("/api/alerts/choices")
 def choices(session: CanView, ctx: ContextDep) -> AlertChoices:
     """What the page offers: event types, cameras, statuses, dismiss reasons, follow-ups."""
-    return AlertChoices.for_cameras(list(_camera_names(ctx).items()))
+    cameras = [(i, name) for i, name in _camera_names(ctx).items() if session.user.may_see(i)]
+    return AlertChoices.for_cameras(cameras)
 
 
 @router.get("/api/alerts")
@@ -104,6 +105,7 @@ def list_alerts(
     are ISO 8601 times with a time zone (``until`` excluded).
     """
     query = AlertQuery(kind=kind or None, camera_id=camera_id or None,
+                       camera_ids=visible_cameras(session),
                        status=frozenset(status_) if status_ else None, since=since, until=until)
     rows = _page(ctx, query, before_id, limit + 1)
     names = _camera_names(ctx)
@@ -120,7 +122,7 @@ def get_alert(alert_id: RowId, session: CanView, ctx: ContextDep,
     Opening an alert is audited (``alert.view``); ``refresh=true`` is the open page catching
     up with a live change, not a new look, and is not.
     """
-    detail = _detail(ctx, _get(ctx, alert_id))
+    detail = _detail(ctx, _get(ctx, alert_id, session))
     if not refresh:
         ctx.audit(session.user.login, "alert.view", f"alert:{detail.uuid}",
                   {"alert_id": detail.id})
@@ -137,6 +139,7 @@ def act(alert_id: RowId, body: ActionRequest, session: CanDecide,
     The action applies only to ``expected_version``; if another operator acted first the
     answer is 409 with the alert as it is now and who decided, and nothing is changed.
     """
+    _get(ctx, alert_id, session)  # another sector's alert does not exist for this account
     repo = AlertRepository(ctx.db)
     comment = (body.comment or "").strip() or None
     try:
@@ -158,7 +161,7 @@ def act(alert_id: RowId, body: ActionRequest, session: CanDecide,
             responses={200: {"content": {"image/jpeg": {}}}})
 def snapshot(alert_id: RowId, session: CanSeeEvidence, ctx: ContextDep) -> FileResponse:
     """The alert's snapshot (JPEG, the object outlined); 404 once purged."""
-    alert = _get(ctx, alert_id)
+    alert = _get(ctx, alert_id, session)
     path, media_type = _evidence_file(ctx.data_dir, alert.snapshot_path, _SNAPSHOT_TYPES,
                                       "this alert has no snapshot (purged or never taken)")
     ctx.audit(session.user.login, "evidence.view", f"alert:{alert.uuid}",
@@ -175,7 +178,7 @@ def clip(alert_id: RowId, request: Request, session: CanSeeEvidence,
     The first request of a viewing (no ``Range``, or one from byte 0) is audited, not each
     range the player asks for while seeking.
     """
-    alert = _get(ctx, alert_id)
+    alert = _get(ctx, alert_id, session)
     if alert.clip_status is not ClipStatus.READY:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _CLIP_MISSING.get(
             alert.clip_status, f"no clip ({alert.clip_status})"))
@@ -188,11 +191,15 @@ def clip(alert_id: RowId, request: Request, session: CanSeeEvidence,
     return FileResponse(path, media_type=media_type)
 
 
-def _get(ctx: ConsoleContext, alert_id: int) -> AlertRecord:
+def _get(ctx: ConsoleContext, alert_id: int, session: SessionRecord) -> AlertRecord:
+    """The alert, if it exists and is on a camera of the account (404 otherwise, alike)."""
     try:
-        return AlertRepository(ctx.db).get(alert_id)
+        alert = AlertRepository(ctx.db).get(alert_id)
     except AlertNotFoundError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    if not session.user.may_see(alert.camera_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert {alert_id}")
+    return alert
 
 
 def _camera_names(ctx: ConsoleContext) -> dict[str, str]:

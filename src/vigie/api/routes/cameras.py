@@ -70,7 +70,7 @@ def cameras_page(request: Request, session: CanView, ctx: ContextDep) -> HTMLRes
     """The camera wall."""
     return render(request, "cameras.html", session, title="Cameras", script="cameras.js",
                   can_stop=allowed(session.user.role, Permission.ANALYSIS_STOP),
-                  control=ctx.control is not None, cameras=ctx.site.cameras)
+                  control=ctx.control is not None, cameras=_visible(ctx, session))
 
 
 # -- wall -----------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ def camera_wall(session: CanView, ctx: ContextDep) -> CameraWall:
     runtime = {s.camera_id: s for s in ctx.control.status()} if ctx.control else {}
     tiles = [_tile(camera, records.get(camera.id), health.get(camera.id),
                    runtime.get(camera.id), ctx.control is not None)
-             for camera in ctx.site.cameras]
+             for camera in _visible(ctx, session)]
     return CameraWall(control=ctx.control is not None,
                       all_stopped=all(t.analysis_stopped for t in tiles), cameras=tiles)
 
@@ -143,13 +143,18 @@ def _views(request: Request, ctx: ConsoleContext, session: SessionRecord) -> Liv
     return views
 
 
-def _camera(ctx: ConsoleContext, camera_id: str) -> CameraConfig:
-    for camera in ctx.site.cameras:
+def _visible(ctx: ConsoleContext, session: SessionRecord) -> list[CameraConfig]:
+    """The site's cameras that the account may see."""
+    return [c for c in ctx.site.cameras if session.user.may_see(c.id)]
+
+
+def _camera(ctx: ConsoleContext, camera_id: str, session: SessionRecord) -> CameraConfig:
+    for camera in _visible(ctx, session):
         if camera.id == camera_id:
             return camera
     raise HTTPException(status.HTTP_404_NOT_FOUND,
                         f"no camera {camera_id!r} on this site; cameras: "
-                        f"{', '.join(c.id for c in ctx.site.cameras)}")
+                        f"{', '.join(c.id for c in _visible(ctx, session))}")
 
 
 @router.get("/api/cameras/{camera_id}/snapshot.jpg", response_class=Response,
@@ -167,7 +172,7 @@ def snapshot(camera_id: str, request: Request, session: CanView, ctx: ContextDep
         placeholder: Answer with the card a tile shows when there is no live picture,
             instead of 404.
     """
-    camera = _camera(ctx, camera_id)
+    camera = _camera(ctx, camera_id, session)
     live = ctx.control.live_frame(camera_id) if ctx.control else None
     views = _views(request, ctx, session)
     data = views.jpeg(live, overlay=overlay) if live is not None else None
@@ -191,7 +196,7 @@ def live_stream(camera_id: str, request: Request, session: CanView,
     not running here) the stream carries a card saying why. It ends when the browser goes
     away or the session ends.
     """
-    camera = _camera(ctx, camera_id)
+    camera = _camera(ctx, camera_id, session)
     frames = _mjpeg(ctx, _views(request, ctx, session), camera, request.cookies.get(COOKIE, ""))
     return StreamingResponse(frames, media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
                              headers={"x-accel-buffering": "no"})
@@ -243,6 +248,7 @@ def _may_still_view(ctx: ConsoleContext, token: str) -> bool:
 def stop_camera(camera_id: str, body: SwitchRequest, session: CanStop,
                 ctx: ContextDep) -> SwitchResult:
     """Stop the analysis of one camera at once (reason required); stored, audited, logged."""
+    _camera(ctx, camera_id, session)
     return _switch_camera(ctx, camera_id, True, session.user.login, body.reason)
 
 
@@ -250,19 +256,28 @@ def stop_camera(camera_id: str, body: SwitchRequest, session: CanStop,
 def start_camera(camera_id: str, body: SwitchRequest, session: CanStop,
                  ctx: ContextDep) -> SwitchResult:
     """Resume the analysis of one camera (reason required); stored, audited, logged."""
+    _camera(ctx, camera_id, session)
     return _switch_camera(ctx, camera_id, False, session.user.login, body.reason)
 
 
 @router.post("/api/analysis/stop")
 def stop_all(body: SwitchRequest, session: CanStop, ctx: ContextDep) -> SwitchResult:
     """Stop the analysis of every camera at once (reason required); stored, audited, logged."""
+    _every_camera(session)
     return _switch_all(ctx, True, session.user.login, body.reason)
 
 
 @router.post("/api/analysis/start")
 def start_all(body: SwitchRequest, session: CanStop, ctx: ContextDep) -> SwitchResult:
     """Resume the analysis of every camera (reason required); stored, audited, logged."""
+    _every_camera(session)
     return _switch_all(ctx, False, session.user.login, body.reason)
+
+
+def _every_camera(session: SessionRecord) -> None:
+    if session.user.cameras is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this account is limited to some "
+                            "cameras: it stops them one by one, not the whole site")
 
 
 def _records(ctx: ConsoleContext, actor: str) -> dict[str, CameraRecord]:
@@ -276,7 +291,6 @@ def _records(ctx: ConsoleContext, actor: str) -> dict[str, CameraRecord]:
 
 def _switch_camera(ctx: ConsoleContext, camera_id: str, stopped: bool, actor: str,
                    reason: str) -> SwitchResult:
-    _camera(ctx, camera_id)
     word = "stop" if stopped else "resume"
     record = _records(ctx, actor)[camera_id]
     live = ctx.control.live_frame(camera_id) if ctx.control else None

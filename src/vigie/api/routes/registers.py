@@ -17,7 +17,7 @@ from fastapi import status as http
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from vigie.api.csvexport import Cell, csv_filename, csv_response, local_iso
-from vigie.api.deps import MAX_ROW_ID, ContextDep, require
+from vigie.api.deps import MAX_ROW_ID, ContextDep, require, visible_cameras
 from vigie.api.pages import render
 from vigie.api.permissions import Permission
 from vigie.api.schemas.registers import (
@@ -99,9 +99,9 @@ def registers_page(request: Request, session: CanRegister, ctx: ContextDep) -> H
                   script="registers.js", timezone=ctx.site.site.timezone)
 
 
-def _register_query(ctx: ContextDep, q: str | None, kind: str | None, camera_id: str | None,
-                    state: RegisterStatus | None, since: datetime | None,
-                    until: datetime | None) -> RegisterQuery:
+def _register_query(ctx: ContextDep, session: SessionRecord, q: str | None, kind: str | None,
+                    camera_id: str | None, state: RegisterStatus | None,
+                    since: datetime | None, until: datetime | None) -> RegisterQuery:
     since, until = _period(ctx, since, until)
     status_filter: AlertStatus | Literal["open"] | None = None
     if state is RegisterStatus.OPEN:
@@ -109,8 +109,8 @@ def _register_query(ctx: ContextDep, q: str | None, kind: str | None, camera_id:
     elif state is not None:
         status_filter = AlertStatus(state.value)
     return RegisterQuery(q=(q or "").strip() or None, kind=kind or None,
-                         camera_id=camera_id or None, status=status_filter, since=since,
-                         until=until)
+                         camera_id=camera_id or None, camera_ids=visible_cameras(session),
+                         status=status_filter, since=since, until=until)
 
 
 @router.get("/api/register")
@@ -119,7 +119,7 @@ def register(session: CanRegister, ctx: ContextDep, q: Text = None, kind: Text =
              since: Since = None, until: Until = None, limit: Limit = 100,
              offset: Offset = 0) -> RegisterPage:
     """Alerts matching the filters, newest first, one page."""
-    query = _register_query(ctx, q, kind, camera_id, status, since, until)
+    query = _register_query(ctx, session, q, kind, camera_id, status, since, until)
     total, rows = register_page(ctx.db, query, limit=limit, offset=offset)
     return RegisterPage(total=total, limit=limit, offset=offset,
                         rows=[RegisterRowOut.of(r) for r in rows])
@@ -139,7 +139,7 @@ def register_csv(session: CanRegister, ctx: ContextDep, q: Text = None, kind: Te
                  camera_id: Text = None, status: RegisterStatus | None = None,
                  since: Since = None, until: Until = None) -> StreamingResponse:
     """Every matching alert as CSV (streamed); the export is audited."""
-    query = _register_query(ctx, q, kind, camera_id, status, since, until)
+    query = _register_query(ctx, session, q, kind, camera_id, status, since, until)
     total, top = register_extent(ctx.db, query)
     ctx.audit(session.user.login, "register.export", "alerts",
               {"filters": _filters(q=query.q, kind=query.kind, camera_id=query.camera_id,

@@ -91,12 +91,15 @@ def _build_detector(ctx: ConsoleContext) -> Detector:
 StateDep = Annotated[EditorState, Depends(editor_state)]
 
 
-def _camera(ctx: ConsoleContext, camera_id: str) -> CameraConfig:
+def _camera(ctx: ConsoleContext, camera_id: str, session: SessionRecord) -> CameraConfig:
+    """The camera, if it is on the site and among the account's cameras (404 otherwise)."""
     try:
-        return ctx.site.camera(camera_id)
+        camera = ctx.site.camera(camera_id)
     except KeyError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            f"no camera {camera_id!r} on this site") from None
+        camera = None
+    if camera is None or not session.user.may_see(camera_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera {camera_id!r} on this site")
+    return camera
 
 
 def _version(ctx: ConsoleContext, camera_id: str, version_id: int) -> SceneVersionRecord:
@@ -130,20 +133,24 @@ def _live_id(ctx: ConsoleContext, camera: CameraConfig) -> int | None:
 @router.get("/scene", response_class=HTMLResponse, include_in_schema=False)
 def scene_page(request: Request, session: CanEdit, ctx: ContextDep) -> HTMLResponse:
     """The scene editor, on the first camera."""
-    return _page(request, session, ctx, ctx.site.cameras[0].id)
+    visible = [c for c in ctx.site.cameras if session.user.may_see(c.id)]
+    if not visible:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no camera among this account's")
+    return _page(request, session, ctx, visible[0].id)
 
 
 @router.get("/scene/{camera_id}", response_class=HTMLResponse, include_in_schema=False)
 def scene_camera_page(camera_id: str, request: Request, session: CanEdit,
                       ctx: ContextDep) -> HTMLResponse:
     """The scene editor on one camera."""
-    return _page(request, session, ctx, _camera(ctx, camera_id).id)
+    return _page(request, session, ctx, _camera(ctx, camera_id, session).id)
 
 
 def _page(request: Request, session: SessionRecord, ctx: ConsoleContext,
           camera_id: str) -> HTMLResponse:
     return render(request, "scene.html", session, title="Scene editor", script="scene.js",
-                  camera_id=camera_id, cameras=ctx.site.cameras)
+                  camera_id=camera_id,
+                  cameras=[c for c in ctx.site.cameras if session.user.may_see(c.id)])
 
 
 # reading --------------------------------------------------------------------------------------
@@ -181,7 +188,7 @@ def trial_job(job_id: str, session: CanEdit, state: StateDep) -> JobOut:
 @router.get("/api/scene/{camera_id}")
 def camera_scene(camera_id: str, session: CanEdit, ctx: ContextDep) -> SceneOut:
     """The camera's scene in service, its version history and the recordings to test on."""
-    camera = _camera(ctx, camera_id)
+    camera = _camera(ctx, camera_id, session)
     live_id = _live_id(ctx, camera)
     versions = [VersionOut.of(v, live_id) for v in SceneRepository(ctx.db).history(camera.id)]
     choices = [RecordingOut(key=r.key, label=r.label)
@@ -198,7 +205,7 @@ def camera_scene(camera_id: str, session: CanEdit, ctx: ContextDep) -> SceneOut:
 def scene_version(camera_id: str, version_id: RowId, session: CanEdit,
                   ctx: ContextDep) -> VersionDetail:
     """One saved version, with its scene (to load it into the editor)."""
-    camera = _camera(ctx, camera_id)
+    camera = _camera(ctx, camera_id, session)
     record = _version(ctx, camera.id, version_id)
     out = VersionOut.of(record, _live_id(ctx, camera))
     return VersionDetail(**out.model_dump(), scene=record.scene)
@@ -207,7 +214,7 @@ def scene_version(camera_id: str, version_id: RowId, session: CanEdit,
 @router.get("/api/scene/{camera_id}/background.jpg", response_class=Response)
 def background(camera_id: str, session: CanEdit, ctx: ContextDep, state: StateDep) -> Response:
     """The picture to draw on: a still of the camera's file ~2 s in, or its latest frame."""
-    camera = _camera(ctx, camera_id)
+    camera = _camera(ctx, camera_id, session)
     kind = "live" if camera.source.is_live else "file"
     if camera.source.is_live:
         live = ctx.control.live_frame(camera.id) if ctx.control is not None else None
@@ -234,7 +241,7 @@ def background(camera_id: str, session: CanEdit, ctx: ContextDep, state: StateDe
 def validate_scene(camera_id: str, body: ValidateRequest, session: CanEdit,
                    ctx: ContextDep) -> ValidationOut:
     """Check a scene with the configuration models; nothing is saved."""
-    camera = _camera(ctx, camera_id)
+    camera = _camera(ctx, camera_id, session)
     try:
         draft = build_camera(camera, body.scene.model_dump())
     except ConfigError as exc:
@@ -247,7 +254,7 @@ def validate_scene(camera_id: str, body: ValidateRequest, session: CanEdit,
 def save_draft(camera_id: str, body: DraftRequest, session: CanEdit,
                ctx: ContextDep) -> VersionOut | JSONResponse:
     """Save a valid scene as a draft version (422 with the problems otherwise)."""
-    camera = _camera(ctx, camera_id)
+    camera = _camera(ctx, camera_id, session)
     try:
         draft = build_camera(camera, body.scene.model_dump())
     except ConfigError as exc:
@@ -264,7 +271,7 @@ def save_draft(camera_id: str, body: DraftRequest, session: CanEdit,
 def start_trial(camera_id: str, version_id: RowId, body: TrialRequest, session: CanEdit,
                ctx: ContextDep, state: StateDep) -> JobOut:
     """Replay a recording with the draft, in the background; poll ``/api/scene/jobs/{id}``."""
-    camera = _camera(ctx, camera_id)
+    camera = _camera(ctx, camera_id, session)
     record = _version(ctx, camera.id, version_id)
     try:
         recording = choose_recording(recordings(camera, _site_dir(ctx)), body.video)
@@ -292,10 +299,10 @@ def publish_draft(camera_id: str, version_id: RowId, body: PublishRequest, sessi
     if ctx.site_path is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "this console cannot write the site file "
                             "(started without one): put the scene live where Vigie runs")
-    camera = _camera(ctx, camera_id)
+    camera = _camera(ctx, camera_id, session)
     record = _version(ctx, camera.id, version_id)
     with state.publishing:
-        camera = _camera(ctx, camera_id)
+        camera = _camera(ctx, camera_id, session)
         try:
             draft = build_camera(camera, record.scene)
             site = write_camera(ctx.site_path, draft)

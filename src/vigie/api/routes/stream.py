@@ -7,10 +7,13 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
 
-from vigie.api.deps import SessionDep
+from vigie.api.deps import ContextDep, SessionDep
 from vigie.api.hub import Change, ChangeHub
 from vigie.api.permissions import Permission, allowed
+from vigie.store import AlertRepository
+from vigie.store.users import UserRecord
 
 __all__ = ["router"]
 
@@ -22,14 +25,15 @@ _NEEDS = {"alert": Permission.ALERTS_VIEW, "counts": Permission.ALERTS_VIEW,
 
 
 @router.get("/api/stream", response_class=EventSourceResponse)
-async def stream(request: Request, session: SessionDep) -> AsyncIterator[ServerSentEvent]:
+async def stream(request: Request, session: SessionDep,
+                 ctx: ContextDep) -> AsyncIterator[ServerSentEvent]:
     """Changes as they happen: ``alert``, ``counts``, ``health``, ``camera`` events (JSON).
 
-    Each event carries only what the signed-in role may see.
+    Each event carries only what the signed-in role may see, about the account's cameras.
     """
     hub: ChangeHub = request.app.state.hub  # one per served app (its own event loop)
     queue = hub.subscribe()
-    role = session.user.role
+    user = session.user
     try:
         yield ServerSentEvent(event="hello", data={"login": session.user.login}, retry=2000)
         while True:
@@ -41,14 +45,20 @@ async def stream(request: Request, session: SessionDep) -> AsyncIterator[ServerS
                 continue
             if change is None:
                 return
-            if _may_see(role, change):
-                yield ServerSentEvent(event=change.kind, data=change.data)
+            if not _may_see(user, change):
+                continue
+            data = change.data
+            if change.kind == "counts" and user.cameras is not None:  # the account's own
+                data = await run_in_threadpool(AlertRepository(ctx.db).open_counts,
+                                               frozenset(user.cameras))
+            yield ServerSentEvent(event=change.kind, data=data)
     finally:
         hub.unsubscribe(queue)
 
 
-def _may_see(role: object, change: Change) -> bool:
-    from vigie.store.users import Role
-
+def _may_see(user: UserRecord, change: Change) -> bool:
     needed = _NEEDS.get(change.kind)
-    return needed is None or allowed(Role(str(role)), needed)
+    if needed is not None and not allowed(user.role, needed):
+        return False
+    camera_id = change.data.get("camera_id")
+    return camera_id is None or user.may_see(str(camera_id))
