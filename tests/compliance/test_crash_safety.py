@@ -111,7 +111,8 @@ def test_kill_9_during_a_burst_loses_nothing_committed(vtest_avi: Path,
     db = open_database(site.storage.resolved_url())
     try:
         assert AuditRepository(db).verify().intact
-        actions = [e.action for e in AuditRepository(db).list(action="analysis.start")]
-        assert len(actions) == 2  # both runs started, the second after the kill
+        starts = AuditRepository(db).list(action="analysis.start")
+        assert len(starts) == 2  # both runs started, the second after the kill
+        assert starts[0].details["config_sha256"] == starts[1].details["config_sha256"]
     finally:
         db.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -112,7 +114,8 @@ class SiteRunner:
             if camera.enabled:
                 self.workers[camera.id] = self._worker(camera, self.writer,
                                                        self.shared_detector, self.recorder)
-        self._audit("analysis.start", "site", {"cameras": sorted(self.workers)})
+        self._audit("analysis.start", "site", {"cameras": sorted(self.workers),
+                                               "config_sha256": config_digest(self.site)})
         stopped = {c.id for c in CameraRepository(self.db).list() if c.analysis_stopped}
         self.started_at = time.monotonic()
         for camera_id, worker in self.workers.items():
@@ -248,6 +251,13 @@ class SiteRunner:
         if self.writer is not None:
             self.writer.submit(AppendAudit(actor="system", action=action, target=target,
                                            at=datetime.now(UTC), details=details))
+
+
+def config_digest(site: SiteConfig) -> str:
+    """SHA-256 of the configuration as validated: two starts with the same digest ran the
+    same set-up; a different one shows the configuration changed in between."""
+    text = json.dumps(site.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _switch(worker: CameraWorker, stopped: bool) -> None:
