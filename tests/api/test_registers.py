@@ -91,6 +91,7 @@ def test_register_rows(ctx: ConsoleContext, client_as: Client) -> None:
     assert [r["id"] for r in data["rows"]] == [a.id for a in reversed(alerts)]
     first = next(r for r in data["rows"] if r["id"] == alerts[0].id)
     assert first["type"] == "zone_intrusion"
+    assert first["type_label"] == "Zone intrusion"
     assert first["camera"] == "Station forecourt"
     assert first["camera_id"] == "cam-a"
     assert first["zone"] == "tracks"

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from vigie.api.schemas.alerts import kind_label
 from vigie.store.registers import RegisterRow
 from vigie.store.types import AuditRecord
 
@@ -30,6 +31,7 @@ class RegisterRowOut(BaseModel):
 
     id: int
     type: str = Field(description="Event type id (zone_intrusion, tripwire...).")
+    type_label: str = Field(description="The event type in plain words.")
     raised_at: datetime
     camera_id: str
     camera: str = Field(description="Camera name.")
@@ -49,7 +51,8 @@ class RegisterRowOut(BaseModel):
     def of(cls, row: RegisterRow) -> RegisterRowOut:
         """From the store's row."""
         return cls(
-            id=row.id, type=row.kind, raised_at=row.raised_at, camera_id=row.camera_id,
+            id=row.id, type=row.kind, type_label=kind_label(row.kind), raised_at=row.raised_at,
+            camera_id=row.camera_id,
             camera=row.camera_name or row.camera_id, zone=row.zone,
             explanation=row.explanation, status=row.status.value, operator=row.operator,
             decided_at=row.decided_at,

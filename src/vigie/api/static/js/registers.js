@@ -82,7 +82,7 @@
     const comments = [r.decision_comment, r.follow_up_comment].filter(Boolean);
     return el("tr", { dataset: { id: r.id, status: r.status } },
       el("td", { class: "when" }, dateTime(r.raised_at), el("span", { class: "sub" }, `#${r.id}`)),
-      el("td", { class: "kind" }, r.type, el("span", { class: "sub" }, r.explanation)),
+      el("td", { class: "kind" }, r.type_label || r.type, el("span", { class: "sub" }, r.explanation)),
       el("td", {}, r.camera, el("span", { class: "sub" }, r.zone || "")),
       el("td", {}, el("span", { class: `pill ${r.status}` }, r.status),
         r.dismiss_reason ? el("span", { class: "sub" }, LABELS[r.dismiss_reason] || r.dismiss_reason) : null),
