@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pytest
 
 from tests.events.test_evidence import WALL, read_clip
-from vigie.core import Frame, Track
+from vigie.core import Detections, Frame, Track
 from vigie.detect.faces import FaceDetector
 from vigie.events.anonymise import Anonymiser, PrivacySettings, blur_regions
 from vigie.events.evidence import ClipRecorder, ClipRequest, ClipResult
@@ -112,3 +112,36 @@ def test_clips_are_blurred_before_encoding(tmp_path: Path) -> None:
     head, legs = (108, 48, 152, 66), (108, 150, 152, 215)
     for image in images:
         assert _detail(image, head) < 0.2 * _detail(image, legs)
+
+
+class _OneFace:
+    """A face finder that always answers one fixed box, counting its calls."""
+
+    def __init__(self, box: tuple[float, float, float, float]) -> None:
+        self.box, self.calls, self.widths = box, 0, []
+
+    def detect(self, image: npt.NDArray[np.uint8]) -> Detections:
+        self.calls += 1
+        self.widths.append(image.shape[1])
+        scale = image.shape[1] / 320
+        return Detections(xyxy=np.array([[v * scale for v in self.box]], np.float32),
+                          confidence=np.array([0.9], np.float32),
+                          class_id=np.zeros(1, np.int64))
+
+
+def test_a_clip_looks_for_faces_on_one_frame_in_three_and_blurs_every_frame() -> None:
+    finder = _OneFace((20.0, 20.0, 60.0, 60.0))
+    blur = Anonymiser(PrivacySettings(heads=False), faces=finder).sequence(face_every=3)
+    texture = _texture()
+    outputs = [blur(texture, []) for _ in range(7)]
+    assert finder.calls == 3  # frames 0, 3 and 6
+    for out in outputs:
+        assert _detail(out, (22, 22, 58, 58)) < 0.05 * _detail(texture, (22, 22, 58, 58))
+
+
+def test_faces_are_looked_for_on_a_smaller_copy_and_mapped_back() -> None:
+    finder = _OneFace((20.0, 20.0, 60.0, 60.0))
+    big = cv2.resize(_texture(), (1280, 960))
+    faces = Anonymiser(PrivacySettings(), faces=finder, face_width=480).faces(big)
+    assert finder.widths == [480]
+    assert faces[0] == pytest.approx((80.0, 80.0, 240.0, 240.0), abs=1.0)

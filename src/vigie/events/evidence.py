@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from vigie.core.types import Event, Frame, ImageArray, Track
+from vigie.events.anonymise import Anonymiser
 from vigie.events.ringbuffer import BufferedFrame, FrameRingBuffers
 
 if TYPE_CHECKING:
@@ -347,7 +348,8 @@ class ClipRecorder:
         workers: Encoding threads.
         max_bytes_per_camera: Memory bound of each camera's ring buffer.
         stall_s: A clip whose camera sends no frame for this long is finished as it is.
-        anonymise: Blurs each frame (faces, heads, persons) before it is drawn on and encoded.
+        anonymise: Blurs each frame (faces, heads, persons) before it is drawn on and encoded;
+            faces are looked for on one frame in ``FACE_EVERY``.
 
     Example:
         >>> recorder = ClipRecorder(before_s=5, after_s=5, on_done=report)  # doctest: +SKIP
@@ -359,7 +361,7 @@ class ClipRecorder:
                  on_done: Callable[[ClipResult], None] | None = None,
                  settings: ClipSettings | None = None, workers: int = 1,
                  max_bytes_per_camera: int = 256 * 1024 * 1024, stall_s: float = 10.0,
-                 anonymise: Anonymise | None = None) -> None:
+                 anonymise: Anonymiser | None = None) -> None:
         self.before_s, self.after_s, self.stall_s = before_s, after_s, stall_s
         self.buffers = FrameRingBuffers(before_s, max_bytes_per_camera)
         self._on_done = on_done
@@ -426,9 +428,11 @@ class ClipRecorder:
         req = rec.request
         started = time.perf_counter()
         try:
+            blur = self._anonymise.sequence() if self._anonymise is not None else None
+
             def annotate(index: int, image: ImageArray) -> ImageArray:
-                if self._anonymise is not None:
-                    image = self._anonymise(image, rec.frames[index].tracks)
+                if blur is not None:
+                    image = blur(image, rec.frames[index].tracks)
                 return draw_overlay(image, *req.overlay(rec.frames[index]),
                                     zone_polygon=req.zone_polygon)
 
